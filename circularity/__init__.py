@@ -1,0 +1,1 @@
+"""circularity: the web app and command line of the park's material flows."""

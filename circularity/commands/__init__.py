@@ -1,0 +1,1 @@
+"""The `circularity` subcommands, one module per area."""

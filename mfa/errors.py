@@ -1,0 +1,15 @@
+"""Errors raised by mfa; the CLI and the web turn them into messages for people."""
+
+
+class MFAError(Exception):
+    """Base class of every error mfa raises on purpose."""
+
+
+class InputError(MFAError):
+    """An input record is malformed; the message names the record and the field."""
+
+    def __init__(self, record: str, field: str, problem: str):
+        self.record = record
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{record}: field '{field}': {problem}")
