@@ -13,3 +13,12 @@ class InputError(MFAError):
         self.field = field
         self.problem = problem
         super().__init__(f"{record}: field '{field}': {problem}")
+
+
+class InstanceInputError(InputError):
+    """A record of an input file is malformed; the message names the file as well."""
+
+    def __init__(self, source: str, record: str, field: str, problem: str):
+        self.source = source
+        super().__init__(record, field, problem)
+        self.args = (f"{source}: {self.args[0]}",)
