@@ -9,3 +9,5 @@ def cli() -> None:
 
 
 # Subcommands register below, one line each.
+from circularity.commands.match import match
+cli.add_command(match)

@@ -1,0 +1,38 @@
+"""`circularity match`: solve a market file and write the result file, as the matching spec says."""
+
+import json
+import sys
+
+import click
+
+from mfa.errors import InputError
+from mfa.matching import load_instance
+from mfa.matching import match as solve_market
+
+
+@click.command("match")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the result here instead of standard output.",
+)
+def match(instance: str, output: str | None) -> None:
+    """Find the exchanges that save the most CO2 in INSTANCE.json (circularity.match-instance/1).
+
+    Writes circularity.match-result/1 JSON. Bad input exits with status 2 and one line naming the
+    file, the record and the field.
+    """
+    try:
+        result = solve_market(load_instance(instance)).to_json()
+    except InputError as exc:
+        # One line, no traceback: the person fixing the file needs the place, not our stack.
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    text = json.dumps(result, ensure_ascii=False, indent=1)
+    if output is None:
+        click.echo(text)
+    else:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
