@@ -1,1 +1,46 @@
 """circularity: the web app and command line of the park's material flows."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from circularity import config, db, errors
+from circularity.extensions import babel, csrf, htmx, limiter, login_manager
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _asset_folder(name: str) -> str:
+    """templates/ and static/ live at the repository root; a wheel carries them inside the
+    package, so a plain ``pip install .`` serves pages too."""
+    packaged = PACKAGE / name
+    return str(packaged if packaged.is_dir() else PACKAGE.parent / name)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=_asset_folder("templates"),
+        static_folder=_asset_folder("static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.defaults(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    babel.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from circularity.web import register_blueprints
+
+    register_blueprints(app)
+    errors.init_app(app)
+    return app

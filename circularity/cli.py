@@ -2,12 +2,22 @@
 
 import click
 
+from circularity.commands.app import create_user, init_db, labels_command, verify
+from circularity.commands.demo import demo, seed_demo, serve
+
 
 @click.group()
 def cli() -> None:
     """circularity: traceable, circular material flows for an industrial park."""
 
 
+for command in (init_db, create_user, verify, labels_command, demo, seed_demo, serve):
+    cli.add_command(command)
+
 # Subcommands register below, one line each.
-from circularity.commands.match import match
+from circularity.commands.match import match  # noqa: E402
+
 cli.add_command(match)
+from circularity.commands.reconcile import reconcile  # noqa: E402
+
+cli.add_command(reconcile)

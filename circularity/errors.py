@@ -1,0 +1,38 @@
+"""Error pages: every failure a person can cause gets a message and a 4xx, never a traceback."""
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from circularity.services.errors import ServiceError
+from circularity.web.rendering import render
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        return render("error.html", status=error.status, message=error.message, field=error.field)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = _("The form expired or was sent from elsewhere. Reload the page and try again.")
+        return render("error.html", status=400, message=message, field="csrf_token")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            404: _("There is no such page."),
+            405: _("This address does not accept that kind of request."),
+            413: _("What you sent is too large."),
+            429: _("Too many attempts. Wait a minute and try again."),
+        }
+        message = messages.get(error.code, error.description)
+        return render("error.html", status=error.code or 500, message=message, field=None)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("Unhandled error")
+        return render_template(
+            "error.html", message=_("Something went wrong on our side."), field=None
+        ), 500

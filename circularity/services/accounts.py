@@ -1,0 +1,126 @@
+"""Companies and user accounts: creation, passwords and login checks.
+
+Passwords are hashed with argon2 (argon2-cffi's recommended parameters); a hash made with
+older parameters is upgraded at the next successful login.
+"""
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, func, select
+
+from circularity.db import write_transaction
+from circularity.models import ROLES, Company, User
+from circularity.services.errors import Conflict, InvalidInput, NotFound
+
+_hasher = PasswordHasher()
+# A real hash to verify against when the email is unknown, so both cases take as long.
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None."""
+    user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        with write_transaction(session):
+            user.password_hash = hash_password(password)
+            session.add(user)
+    return user
+
+
+def create_company(session: Session, *, name: str, sector: str, lat, lon, address: str = ""):
+    """A new company of the park, at WGS84 coordinates."""
+    name, sector = _required(name, "name", 200), _required(sector, "sector", 100)
+    lat, lon = _coordinate(lat, "lat", 90), _coordinate(lon, "lon", 180)
+    with write_transaction(session):
+        taken = session.exec(select(Company).where(func.lower(Company.name) == name.lower()))
+        if taken.first():
+            raise Conflict("A company with this name exists already.", "name")
+        company = Company(name=name, sector=sector, lat=lat, lon=lon, address=address.strip())
+        session.add(company)
+    return company
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str,
+    company_id=None,
+) -> User:
+    """A new account. Staff belong to a company; the other roles work for the whole park."""
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise InvalidInput("Enter an email address.", "email")
+    name = _required(name, "name", 200)
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidInput(f"Use a password of at least {MIN_PASSWORD} characters.", "password")
+    if role not in ROLES:
+        raise InvalidInput(f"Choose a role: {', '.join(ROLES)}.", "role")
+    with write_transaction(session):
+        company = None
+        if role == "staff":
+            try:
+                company = session.get(Company, int(company_id))
+            except (TypeError, ValueError):
+                company = None
+            if company is None:
+                raise InvalidInput("Staff belong to a company: choose one.", "company")
+        if session.exec(select(User).where(User.email == email)).first():
+            raise Conflict("An account with this email exists already.", "email")
+        user = User(
+            email=email,
+            name=name,
+            password_hash=hash_password(password),
+            role=role,
+            company_id=company.id if company else None,
+        )
+        session.add(user)
+    return user
+
+
+def set_active(session: Session, user_id: int, active: bool, acting: User) -> User:
+    """Enable or disable an account; nobody can lock themselves out."""
+    with write_transaction(session):
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("No such user.", "user")
+        if user.id == acting.id and not active:
+            raise Conflict("You cannot disable your own account.", "user")
+        user.active = active
+        session.add(user)
+    return user
+
+
+def _required(value, field: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput("This field is required.", field)
+    if len(text) > limit:
+        raise InvalidInput(f"Keep this under {limit} characters.", field)
+    return text
+
+
+def _coordinate(value, field: str, bound: int) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("Enter a number in degrees.", field) from None
+    if not -bound <= number <= bound:
+        raise InvalidInput(f"Enter a value between -{bound} and {bound}.", field)
+    return number

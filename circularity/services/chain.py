@@ -1,0 +1,172 @@
+"""The hash chain: appending events and verifying that none was altered, lost or moved.
+
+Every event's hash covers its predecessor's hash and its own canonical content (sorted-key
+JSON), so changing, deleting or reordering any stored event breaks the chain from there on.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from circularity.models import Batch, ChainHead, Event, EventBatch
+
+GENESIS = "0" * 64
+
+
+def canonical(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(prev_hash: str, payload: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
+
+
+def new_event_id() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def lock_head(session: Session) -> ChainHead:
+    """The chain head, locked for this transaction (PostgreSQL row lock; SQLite holds the
+    database write lock already), created on first use."""
+    head = session.exec(select(ChainHead).where(ChainHead.id == 1).with_for_update()).first()
+    if head is None:
+        head = ChainHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+        session.flush()
+    return head
+
+
+# Columns of Event that are copies of payload fields, for queries; verify checks them.
+COLUMN_FIELDS = {
+    "event_id": "eventID",
+    "operation": "circ:operation",
+    "event_type": "type",
+    "action": "action",
+    "biz_step": "bizStep",
+    "disposition": "disposition",
+    "event_timezone_offset": "eventTimeZoneOffset",
+    "client_event_id": "circ:clientEventID",
+    "company_id": "circ:companyID",
+    "user_id": "circ:userID",
+    "source_company_id": "circ:sourceCompanyID",
+    "destination_company_id": "circ:destinationCompanyID",
+    "distance_km": "circ:distanceKm",
+    "route": "circ:operationCode",
+    "corrects_event_seq": "circ:correctsEventSeq",
+}
+
+
+def append(
+    session: Session,
+    payload: dict,
+    ledger: Iterable[tuple[Batch, str, int]],
+    event_time,
+) -> Event:
+    """Add one event with its ledger rows at the end of the chain.
+
+    ``payload`` is the EPCIS event with circularity's extension fields; ``ledger`` lists
+    (batch, role, mass change in grams). The ledger is hashed with the payload, so the mass
+    record is covered by the chain too.
+    """
+    head = lock_head(session)
+    ledger = list(ledger)
+    payload = dict(payload)
+    payload["circ:seq"] = head.seq + 1
+    payload["circ:ledger"] = [
+        {"batch": batch.code, "role": role, "deltaG": delta} for batch, role, delta in ledger
+    ]
+    text = canonical(payload)
+    digest = event_hash(head.hash, text)
+    columns = {column: payload.get(field) for column, field in COLUMN_FIELDS.items()}
+    event = Event(
+        seq=head.seq + 1,
+        event_time=event_time,
+        payload=text,
+        prev_hash=head.hash,
+        hash=digest,
+        **columns,
+    )
+    session.add(event)
+    session.flush()
+    for batch, role, delta in ledger:
+        session.add(EventBatch(event_id=event.id, batch_id=batch.id, role=role, mass_delta_g=delta))
+    head.seq, head.hash = event.seq, digest
+    session.add(head)
+    return event
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    events: int
+    problem: str | None = None
+    seq: int | None = None
+
+
+def verify(session: Session, chunk: int = 2000) -> VerifyResult:
+    """Walk the chain in order and name the first altered, missing or reordered event."""
+    prev_hash, expected, count = GENESIS, 1, 0
+    batch_codes = dict(session.exec(select(Batch.id, Batch.code)).all())
+    last_id = 0
+    while True:
+        events = session.exec(
+            select(Event).where(Event.id > last_id).order_by(Event.id).limit(chunk)
+        ).all()
+        if not events:
+            break
+        ids = [e.id for e in events]
+        rows = session.exec(
+            select(EventBatch).where(EventBatch.event_id.in_(ids)).order_by(EventBatch.id)
+        ).all()
+        ledgers: dict[int, list] = {}
+        for row in rows:
+            ledgers.setdefault(row.event_id, []).append(
+                {
+                    "batch": batch_codes.get(row.batch_id),
+                    "role": row.role,
+                    "deltaG": row.mass_delta_g,
+                }
+            )
+        for event in sorted(events, key=lambda e: e.seq):
+            problem = _check(event, prev_hash, expected, ledgers.get(event.id, []))
+            if problem:
+                return VerifyResult(False, count, problem, event.seq)
+            prev_hash, expected, count = event.hash, expected + 1, count + 1
+        last_id = events[-1].id
+    head = session.get(ChainHead, 1)
+    if head is not None and (head.seq != expected - 1 or head.hash != prev_hash):
+        return VerifyResult(
+            False,
+            count,
+            f"event {expected} and later are missing (the chain head is at {head.seq})",
+            expected,
+        )
+    return VerifyResult(True, count)
+
+
+def _check(event: Event, prev_hash: str, expected: int, ledger: list) -> str | None:
+    if event.seq > expected:
+        return f"event {expected} is missing (the next stored event is {event.seq})"
+    if event.seq < expected:
+        return f"event {event.seq} appears twice or out of order"
+    try:
+        payload = json.loads(event.payload)
+    except ValueError:
+        return f"event {event.seq} was altered: its content is not valid JSON"
+    if event_hash(event.prev_hash, event.payload) != event.hash:
+        return f"event {event.seq} was altered: its content does not match its hash"
+    if payload.get("circ:seq") != event.seq:
+        recorded = payload.get("circ:seq")
+        return f"event {event.seq} was reordered: its content was recorded as event {recorded}"
+    if event.prev_hash != prev_hash:
+        return f"event {event.seq} was reordered or an event before it was replaced"
+    for column, field in COLUMN_FIELDS.items():
+        if getattr(event, column) != payload.get(field):
+            return f"event {event.seq} was altered: column {column} differs from its content"
+    if ledger != payload.get("circ:ledger"):
+        return f"event {event.seq} was altered: its mass ledger differs from its content"
+    return None

@@ -1,0 +1,36 @@
+"""Errors that services raise on purpose; views and the CLI turn them into messages."""
+
+
+class ServiceError(Exception):
+    """Base class; ``status`` is the HTTP status a view answers with."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(ServiceError):
+    """A value is missing or wrong; ``field`` names it."""
+
+    status = 422
+
+
+class NotFound(ServiceError):
+    """No such batch, company or user (or not one this person may see)."""
+
+    status = 404
+
+
+class Forbidden(ServiceError):
+    """This person may not take this action on this thing."""
+
+    status = 403
+
+
+class Conflict(ServiceError):
+    """The thing changed since the person looked at it, or someone else acted first."""
+
+    status = 409

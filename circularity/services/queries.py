@@ -1,0 +1,115 @@
+"""Read-only questions the pages ask: lists of batches, a batch's history, label data."""
+
+import json
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlmodel import Session, func, select
+
+from circularity.models import Batch, Company, Event, EventBatch, User
+from circularity.services import access, catalogue
+from circularity.services.labels import LabelData, label_url
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class HistoryEntry:
+    event: Event
+    payload: dict
+    role: str
+    delta_g: int
+    company: str
+    user: str
+
+
+def list_batches(
+    session: Session, user: User, *, status: str = "", material: str = "", page: int = 1
+) -> tuple[list[Batch], int]:
+    """Batches this person may see, newest first, with the total count for paging."""
+    query = select(Batch).where(access.visible_batches(user))
+    if status:
+        query = query.where(Batch.status == status)
+    if material:
+        query = query.where(Batch.material_code == material.replace(" ", "").rstrip("*"))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(Batch.created_at.desc(), Batch.id.desc())
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return list(rows), total
+
+
+def inbound(session: Session, user: User) -> list[Batch]:
+    """Batches on their way to this person's company."""
+    if user.company_id is None:
+        return []
+    return list(
+        session.exec(
+            select(Batch)
+            .where(Batch.destination_company_id == user.company_id, Batch.status == "in_transit")
+            .order_by(Batch.created_at.desc())
+        ).all()
+    )
+
+
+def history(session: Session, batch: Batch) -> list[HistoryEntry]:
+    """Every event that touched the batch, oldest first."""
+    rows = session.exec(
+        select(Event, EventBatch, Company.name, User.name)
+        .join(EventBatch, EventBatch.event_id == Event.id)
+        .join(Company, Company.id == Event.company_id)
+        .join(User, User.id == Event.user_id)
+        .where(EventBatch.batch_id == batch.id)
+        .order_by(Event.seq)
+    ).all()
+    return [
+        HistoryEntry(event, json.loads(event.payload), link.role, link.mass_delta_g, company, name)
+        for event, link, company, name in rows
+    ]
+
+
+def related(session: Session, event_ids: list[int], exclude: int) -> dict[int, list[Batch]]:
+    """Other batches in the same events (split parts, merge inputs, treatment outputs)."""
+    if not event_ids:
+        return {}
+    rows = session.exec(
+        select(EventBatch.event_id, Batch)
+        .join(Batch, Batch.id == EventBatch.batch_id)
+        .where(EventBatch.event_id.in_(event_ids), Batch.id != exclude)
+        .order_by(EventBatch.id)
+    ).all()
+    out: dict[int, list[Batch]] = {}
+    for event_id, batch in rows:
+        out.setdefault(event_id, []).append(batch)
+    return out
+
+
+def companies(session: Session, active_only: bool = True) -> list[Company]:
+    query = select(Company).order_by(Company.name)
+    if active_only:
+        query = query.where(Company.active)
+    return list(session.exec(query).all())
+
+
+def company_names(session: Session) -> dict[int, str]:
+    return dict(session.exec(select(Company.id, Company.name)).all())
+
+
+def label_data(session: Session, user: User, codes: list[str]) -> list[LabelData]:
+    """Labels for the chosen batches, in the order given; unknown or unseen codes raise."""
+    names = company_names(session)
+    base = current_app.config["BASE_URL"]
+    labels = []
+    for code in codes:
+        batch = access.get_batch(session, user, code)
+        labels.append(
+            LabelData(
+                code=batch.code,
+                url=label_url(base, batch.code),
+                material=catalogue.get_material(batch.material_code),
+                company=names.get(batch.company_id, ""),
+            )
+        )
+    return labels

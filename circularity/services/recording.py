@@ -1,0 +1,124 @@
+"""Recording one operation as one EPCIS event, exactly once per client-supplied id.
+
+A phone on a bad connection may send the same request twice. Each form carries a
+client event id; the second request finds the event the first one recorded and gets the
+same answer, so nothing is counted twice.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from sqlmodel import Session, select
+
+from circularity.models import Batch, Company, Event, EventBatch, User
+from circularity.services import chain
+from circularity.services.errors import Conflict, InvalidInput
+from circularity.services.quantities import kilograms
+
+CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass
+class Outcome:
+    """What an operation did: the event, the batches it touched and whether it was new."""
+
+    event: Event
+    batch_codes: list[str] = field(default_factory=list)
+    replayed: bool = False
+
+    @property
+    def primary_code(self) -> str:
+        return self.batch_codes[0]
+
+
+def check_client_id(client_event_id: str) -> str:
+    if not client_event_id or not CLIENT_ID_PATTERN.match(client_event_id):
+        raise InvalidInput(
+            "A client event id of 8-64 letters, digits or -_.: is required.", "client_event_id"
+        )
+    return client_event_id
+
+
+def replay(session: Session, client_event_id: str, operation: str, user: User) -> Outcome | None:
+    """The outcome already recorded under this client id, if any.
+
+    Raises Conflict when the id was used for a different operation or by another person:
+    that is a client bug, never a retry.
+    """
+    event = session.exec(select(Event).where(Event.client_event_id == client_event_id)).first()
+    if event is None:
+        return None
+    if event.operation != operation or event.user_id != user.id:
+        raise Conflict(
+            "This form was already used for another action; reload the page.", "client_event_id"
+        )
+    codes = session.exec(
+        select(Batch.code)
+        .join(EventBatch, EventBatch.batch_id == Batch.id)
+        .where(EventBatch.event_id == event.id)
+        .order_by(EventBatch.id)
+    ).all()
+    return Outcome(event, list(codes), replayed=True)
+
+
+def park_timezone() -> ZoneInfo:
+    name = current_app.config.get("PARK_TIMEZONE") if has_app_context() else None
+    return ZoneInfo(name or DEFAULT_TIMEZONE)
+
+
+def batch_uri(batch: Batch) -> str:
+    return f"urn:circularity:batch:{batch.code}"
+
+
+def company_uri(company_id: int) -> str:
+    return f"urn:circularity:company:{company_id}"
+
+
+def quantity(batch: Batch, grams: int) -> dict:
+    return {"epcClass": batch_uri(batch), "quantity": kilograms(grams), "uom": "KGM"}
+
+
+def record(
+    session: Session,
+    *,
+    operation: str,
+    user: User,
+    company: Company,
+    client_event_id: str,
+    event_type: str,
+    biz_step: str,
+    disposition: str,
+    ledger: list[tuple[Batch, str, int]],
+    action: str | None = None,
+    fields: dict | None = None,
+    event_time: datetime | None = None,
+) -> Outcome:
+    """Append the event for one operation and return its outcome."""
+    when = (event_time or datetime.now(UTC)).astimezone(park_timezone())
+    offset = when.strftime("%z")
+    payload = {
+        "type": event_type,
+        "eventID": chain.new_event_id(),
+        "eventTime": when.isoformat(timespec="milliseconds"),
+        "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}",
+        "bizStep": biz_step,
+        "disposition": disposition,
+        "readPoint": {"id": company_uri(company.id)},
+        "action": action,
+        "circ:operation": operation,
+        "circ:clientEventID": client_event_id,
+        "circ:companyID": company.id,
+        "circ:userID": user.id,
+        "circ:sourceCompanyID": None,
+        "circ:destinationCompanyID": None,
+        "circ:distanceKm": None,
+        "circ:operationCode": None,
+        "circ:correctsEventSeq": None,
+    }
+    payload.update(fields or {})
+    event = chain.append(session, payload, ledger, when.astimezone(UTC))
+    return Outcome(event, [batch.code for batch, _, _ in ledger])

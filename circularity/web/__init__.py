@@ -1,0 +1,12 @@
+"""Blueprints by area; views are thin: parse, call one service, render."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from circularity.web import admin, auth, batches, filters, home, scan
+
+    filters.init_app(app)
+
+    for module in (auth, home, batches, scan, admin):
+        app.register_blueprint(module.bp)

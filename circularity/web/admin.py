@@ -1,0 +1,93 @@
+"""Administration: companies and accounts (admins), and the chain check (management too)."""
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import select
+
+from circularity.db import get_session
+from circularity.models import ROLES, User
+from circularity.services import accounts, chain, queries
+from circularity.services.errors import ServiceError
+from circularity.web.rendering import render
+from circularity.web.roles import roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _page(status: int = 200, error: ServiceError | None = None, form_name: str | None = None):
+    session = get_session()
+    users = session.exec(select(User).order_by(User.role, User.email)).all()
+    return render(
+        "admin/index.html",
+        status=status,
+        error=error,
+        form_name=form_name,
+        form=request.form if error else {},
+        companies=queries.companies(session, active_only=False),
+        users=users,
+        roles=ROLES,
+        names=queries.company_names(session),
+    )
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():
+    return _page()
+
+
+@bp.post("/companies")
+@roles_required("admin")
+def create_company():
+    form = request.form
+    try:
+        company = accounts.create_company(
+            get_session(),
+            name=form.get("name"),
+            sector=form.get("sector"),
+            lat=form.get("lat"),
+            lon=form.get("lon"),
+            address=form.get("address", ""),
+        )
+    except ServiceError as error:
+        return _page(error.status, error, "company")
+    flash(_("Company %(name)s added.", name=company.name))
+    return redirect(url_for("admin.index"), code=303)
+
+
+@bp.post("/users")
+@roles_required("admin")
+def create_user():
+    form = request.form
+    try:
+        user = accounts.create_user(
+            get_session(),
+            email=form.get("email"),
+            name=form.get("name"),
+            password=form.get("password"),
+            role=form.get("role"),
+            company_id=form.get("company") or None,
+        )
+    except ServiceError as error:
+        return _page(error.status, error, "user")
+    flash(_("Account %(email)s created.", email=user.email))
+    return redirect(url_for("admin.index"), code=303)
+
+
+@bp.post("/users/<int:user_id>/active")
+@roles_required("admin")
+def set_active(user_id: int):
+    try:
+        accounts.set_active(get_session(), user_id, request.form.get("active") == "1", current_user)
+    except ServiceError as error:
+        return _page(error.status, error, "users")
+    return redirect(url_for("admin.index"), code=303)
+
+
+@bp.get("/chain")
+@roles_required("admin", "management")
+def verify_chain():
+    """Checks every event's hash; read-only, so it may be a GET."""
+    result = chain.verify(get_session())
+    return render("admin/chain.html", result=result)

@@ -1,0 +1,227 @@
+"""Batch pages: register, the permanent label URL, the actions, labels.
+
+Every action form carries a fresh client event id and the batch version it was rendered
+with: a retried submission is recorded once, a stale one is refused with a clear message.
+"""
+
+import uuid
+
+from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from circularity.db import get_session
+from circularity.services import access, catalogue, custody, labels, queries, transform
+from circularity.services.errors import ServiceError
+from circularity.services.quantities import UNITS
+from circularity.web.rendering import render
+from circularity.web.roles import roles_required
+
+bp = Blueprint("batches", __name__)
+
+
+def new_client_id() -> str:
+    return uuid.uuid4().hex
+
+
+@bp.get("/batches/new")
+@roles_required("staff")
+def new():
+    return _register_page()
+
+
+def _register_page(status: int = 200, error: ServiceError | None = None):
+    return render(
+        "batches/new.html",
+        status=status,
+        error=error,
+        form=request.form,
+        client_event_id=request.form.get("client_event_id") or new_client_id(),
+        materials=catalogue.materials(),
+        units=UNITS,
+    )
+
+
+@bp.post("/batches")
+@roles_required("staff")
+def create():
+    form = request.form
+    try:
+        outcome = custody.register(
+            get_session(),
+            current_user,
+            material=form.get("material", ""),
+            quantity_value=form.get("quantity"),
+            unit=form.get("unit", ""),
+            density=form.get("density"),
+            basis=form.get("basis", ""),
+            description=form.get("description", ""),
+            client_event_id=form.get("client_event_id", ""),
+        )
+    except ServiceError as error:
+        return _register_page(error.status, error)
+    flash(_("Batch registered. Print its label and stick it on the batch."))
+    return redirect(url_for("batches.show", code=outcome.primary_code), code=303)
+
+
+@bp.get("/b/<code>")
+@login_required
+def show(code: str):
+    """The permanent label URL: a scan with any camera app lands here."""
+    canonical = access.normalise_code(code)
+    if canonical != code:
+        return redirect(url_for("batches.show", code=canonical))
+    return _batch_page(code)
+
+
+def _batch_page(code: str, status: int = 200, error: ServiceError | None = None, action=None):
+    session = get_session()
+    batch = access.get_batch(session, current_user, code)
+    entries = queries.history(session, batch)
+    actions = access.allowed_actions(current_user, batch)
+    return render(
+        "batches/show.html",
+        status=status,
+        batch=batch,
+        material=catalogue.get_material(batch.material_code),
+        history=entries,
+        related=queries.related(session, [e.event.id for e in entries], batch.id),
+        actions=actions,
+        error=error,
+        failed_action=action,
+        form=request.form if error else {},
+        client_event_id=new_client_id(),
+        names=queries.company_names(session),
+        companies=queries.companies(session) if "ship" in actions else [],
+        mergeable=transform.held_batches_like(session, current_user, batch)
+        if "merge" in actions
+        else [],
+        operations=catalogue.OPERATIONS,
+        materials=catalogue.materials() if "close" in actions else {},
+        units=UNITS,
+        label_url=labels.label_url(current_app.config["BASE_URL"], batch.code),
+    )
+
+
+def _rows(prefix: str, fields: tuple[str, ...]) -> list[tuple]:
+    """Repeated form rows (parts, outputs) as tuples, from fields named prefix-N-field."""
+    rows = []
+    for i in range(50):
+        values = tuple(request.form.get(f"{prefix}-{i}-{name}", "") for name in fields)
+        if any(v.strip() for v in values[:2] if v):
+            rows.append(values)
+    return rows
+
+
+def _perform(code: str, action: str):
+    form, session, user = request.form, get_session(), current_user
+    common = {
+        "client_event_id": form.get("client_event_id", ""),
+        "expected_version": form.get("version"),
+    }
+    if action == "ship":
+        return custody.ship(
+            session,
+            user,
+            code,
+            destination_company_id=form.get("destination"),
+            carrier=form.get("carrier"),
+            vehicle=form.get("vehicle"),
+            distance_km=form.get("distance_km"),
+            **common,
+        )
+    if action == "receive":
+        return custody.receive(
+            session,
+            user,
+            code,
+            quantity_value=form.get("quantity"),
+            unit=form.get("unit", ""),
+            density=form.get("density"),
+            reason=form.get("reason", ""),
+            **common,
+        )
+    if action == "correct":
+        return custody.correct(
+            session,
+            user,
+            code,
+            quantity_value=form.get("quantity"),
+            unit=form.get("unit", ""),
+            density=form.get("density"),
+            reason=form.get("reason", ""),
+            basis=form.get("basis", "weighed"),
+            **common,
+        )
+    if action == "split":
+        return transform.split(
+            session, user, code, parts=_rows("part", ("quantity", "unit")), **common
+        )
+    if action == "merge":
+        return transform.merge(
+            session,
+            user,
+            [code, *form.getlist("batches")],
+            client_event_id=common["client_event_id"],
+        )
+    return transform.close(
+        session,
+        user,
+        code,
+        operation=form.get("operation", ""),
+        outputs=_rows("output", ("material", "quantity", "unit", "basis")),
+        **common,
+    )
+
+
+MESSAGES = {
+    "ship": _l("Shipped. The batch is in transit until the receiver scans it."),
+    "receive": _l("Received. The batch is now held by your company."),
+    "correct": _l("Correction recorded; the original entry stays in the history."),
+    "split": _l("Split recorded. Print labels for the new batches."),
+    "merge": _l("Merged into a new batch. Print its label."),
+    "close": _l("Batch closed."),
+}
+
+
+@bp.post("/b/<code>/<any(ship, receive, correct, split, merge, close):action>")
+@roles_required("staff")
+def act(code: str, action: str):
+    try:
+        outcome = _perform(code, action)
+    except ServiceError as error:
+        return _batch_page(code, status=error.status, error=error, action=action)
+    flash(MESSAGES[action])
+    target = outcome.batch_codes[0] if action == "merge" else access.normalise_code(code)
+    return redirect(url_for("batches.show", code=target), code=303)
+
+
+@bp.get("/b/<code>/label.png")
+@login_required
+def label_png(code: str):
+    label = queries.label_data(get_session(), current_user, [code])[0]
+    return Response(
+        labels.png(label),
+        mimetype="image/png",
+        headers={"Content-Disposition": f'inline; filename="{label.code}.png"'},
+    )
+
+
+@bp.get("/labels")
+@login_required
+def labels_sheet():
+    """Label sheet: with codes chosen, the PDF; without, the page to choose them."""
+    codes = [c for c in request.args.getlist("code") if c.strip()]
+    session = get_session()
+    if not codes:
+        batches, _total = queries.list_batches(session, current_user, status="held")
+        return render("batches/labels.html", batches=batches, names=queries.company_names(session))
+    if len(codes) > 2000:
+        raise ServiceError(_("Print at most 2,000 labels at a time."), "code")
+    data = queries.label_data(session, current_user, codes)
+    return Response(
+        labels.pdf(data),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="labels.pdf"'},
+    )

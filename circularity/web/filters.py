@@ -1,0 +1,32 @@
+"""Template filters: masses and times shown the same way on every page."""
+
+from datetime import UTC
+
+from flask import Flask
+from flask_login import current_user
+
+from circularity.db import get_session
+from circularity.models import Company
+from circularity.services.quantities import format_mass
+from circularity.services.recording import park_timezone
+
+
+def local_time(value) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(park_timezone()).strftime("%Y-%m-%d %H:%M")
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_mass, "mass")
+    app.add_template_filter(local_time, "local_time")
+    app.context_processor(user_company)
+
+
+def user_company() -> dict:
+    """The logged-in person's company, for the page header."""
+    if current_user.is_authenticated and current_user.company_id:
+        return {"user_company": get_session().get(Company, current_user.company_id)}
+    return {"user_company": None}

@@ -1,0 +1,37 @@
+"""The start page: what is arriving and what the person's company holds, or every batch."""
+
+from flask import Blueprint, request
+from flask_login import current_user, login_required
+
+from circularity.db import get_session
+from circularity.models import BATCH_STATUSES
+from circularity.services import queries
+from circularity.web.rendering import render
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    session = get_session()
+    status = request.args.get("status", "")
+    status = status if status in BATCH_STATUSES else ""
+    material = request.args.get("material", "").strip()
+    page = request.args.get("page", 1, type=int) or 1
+    batches, total = queries.list_batches(
+        session, current_user, status=status, material=material, page=page
+    )
+    return render(
+        "home.html",
+        partial="_batch_table.html",
+        batches=batches,
+        total=total,
+        page=page,
+        page_size=queries.PAGE_SIZE,
+        status=status,
+        material=material,
+        statuses=BATCH_STATUSES,
+        inbound=queries.inbound(session, current_user),
+        names=queries.company_names(session),
+    )

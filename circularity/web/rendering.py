@@ -1,0 +1,16 @@
+"""Page or fragment, decided in one place.
+
+A plain request or an htmx-boosted one gets the whole page; an htmx request for a widget
+gets just its partial. Responses vary on HX-Request so caches keep the two apart.
+"""
+
+from flask import make_response, render_template
+
+from circularity.extensions import htmx
+
+
+def render(template: str, status: int = 200, partial: str | None = None, **context):
+    fragment = partial and htmx and not htmx.boosted
+    response = make_response(render_template(partial if fragment else template, **context), status)
+    response.headers["Vary"] = "HX-Request"
+    return response

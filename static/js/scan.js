@@ -1,0 +1,80 @@
+// Reads QR labels with the camera: the browser's own BarcodeDetector where it has one, the
+// vendored zxing-wasm polyfill otherwise (its wasm served from static/, never from a CDN).
+(function () {
+  "use strict";
+  const root = document.getElementById("scanner");
+  if (!root) return;
+  const status = document.getElementById("scan-status");
+  const video = document.getElementById("camera");
+  const say = (key) => { status.textContent = root.dataset[key]; };
+
+  async function detectorClass() {
+    const api = window.BarcodeDetectionAPI;
+    const native = window.BarcodeDetector;
+    if (native && (!api || native !== api.BarcodeDetector)) {
+      try {
+        if ((await native.getSupportedFormats()).includes("qr_code")) return native;
+      } catch (err) {
+        // No usable native detector: fall through to the polyfill.
+      }
+    }
+    api.prepareZXingModule({
+      overrides: {
+        locateFile: (path, prefix) => (path.endsWith(".wasm") ? root.dataset.wasm : prefix + path),
+      },
+    });
+    return api.BarcodeDetector;
+  }
+
+  function target(text) {
+    // A circularity label holds <BASE_URL>/b/<code>; go to this site's page for the code,
+    // whichever host printed it, so labels keep working when the address changes.
+    const match = /\/b\/([0-9A-Za-z]{26})\/?$/.exec(text.trim());
+    return match ? root.dataset.go + "?code=" + match[1] : null;
+  }
+
+  async function start() {
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: { ideal: "environment" } }, audio: false,
+      });
+    } catch (err) {
+      say("msgDenied");
+      return;
+    }
+    video.srcObject = stream;
+    await video.play();
+    say("msgLooking");
+    const Detector = await detectorClass();
+    const detector = new Detector({ formats: ["qr_code"] });
+    let done = false;
+    async function tick() {
+      if (done) return;
+      try {
+        const codes = await detector.detect(video);
+        for (const code of codes) {
+          const url = target(code.rawValue);
+          if (url) {
+            done = true;
+            say("msgFound");
+            stream.getTracks().forEach((t) => t.stop());
+            window.location.assign(url);
+            return;
+          }
+          say("msgForeign");
+        }
+      } catch (err) {
+        // A frame that is not ready yet; try the next one.
+      }
+      setTimeout(tick, 150);
+    }
+    tick();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,184 @@
+"""Fixtures shared by every test: an app on a fresh database, clients, and the people of a
+small park (three companies, staff in each, a coordinator, management and an admin).
+
+The database is SQLite unless TEST_DATABASE_URL names a PostgreSQL server (CI runs the suite
+on both). A migrated database with the small park is built once per session and copied for
+each test (a file copy for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL), so every
+test starts from the same state quickly.
+"""
+
+import os
+import re
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from circularity import create_app, migrate
+from circularity.db import get_session, make_engine
+from circularity.extensions import limiter
+
+PASSWORD = "correct horse battery"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+PEOPLE = {
+    "alice": ("staff", "Steelworks"),
+    "anna": ("staff", "Steelworks"),
+    "bob": ("staff", "Recycler"),
+    "carl": ("staff", "Cement"),
+    "cora": ("coordinator", None),
+    "mia": ("management", None),
+    "ada": ("admin", None),
+}
+COMPANIES = {
+    "Steelworks": ("steel", 31.612, 121.182),
+    "Recycler": ("recycling", 31.575, 121.152),
+    "Cement": ("cement", 31.662, 121.241),
+}
+
+
+def _seed_small_park(url: str) -> None:
+    from circularity.services import accounts
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        session = get_session()
+        ids = {}
+        for name, (sector, lat, lon) in COMPANIES.items():
+            ids[name] = accounts.create_company(
+                session, name=name, sector=sector, lat=lat, lon=lon
+            ).id
+        for person, (role, company) in PEOPLE.items():
+            accounts.create_user(
+                session,
+                email=f"{person}@park.test",
+                name=person.title(),
+                password=PASSWORD,
+                role=role,
+                company_id=ids.get(company),
+            )
+    from circularity.db import get_engine
+
+    get_engine(app).dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    if PG_URL:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        name = f"circ_template_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        _seed_small_park(make_url(PG_URL).set(database=name).render_as_string(False))
+        yield name
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "park.sqlite"
+        _seed_small_park(f"sqlite:///{path}")
+        yield path
+
+
+@pytest.fixture
+def database_url(template_db, tmp_path):
+    """A fresh copy of the small park for one test."""
+    if PG_URL:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        name = f"circ_test_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template_db}"))
+        yield make_url(PG_URL).set(database=name).render_as_string(False)
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+    else:
+        path = tmp_path / "park.sqlite"
+        shutil.copy(template_db, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test secret",
+            "BASE_URL": "https://circularity.park.test",
+        }
+    )
+    with app.app_context():
+        limiter.reset()
+    yield app
+    from circularity.db import get_engine
+
+    get_engine(app).dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context with a request-like session, for calling services directly."""
+    with app.test_request_context():
+        yield get_session()
+
+
+def person(session, name: str):
+    from sqlmodel import select
+
+    from circularity.models import User
+
+    return session.exec(select(User).where(User.email == f"{name}@park.test")).one()
+
+
+def company_id(session, name: str) -> int:
+    from sqlmodel import select
+
+    from circularity.models import Company
+
+    return session.exec(select(Company.id).where(Company.name == name)).one()
+
+
+def csrf_token(client) -> str:
+    html = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, name: str):
+    token = csrf_token(client)
+    response = client.post(
+        "/login",
+        data={"email": f"{name}@park.test", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client
+
+
+def post(client, url: str, data: dict | None = None, **kwargs):
+    """POST a form with the session's CSRF token, as the browser would."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client))
+    return client.post(url, data=data, **kwargs)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def as_person(app):
+    """as_person('alice') gives a logged-in test client for that person."""
+
+    def make(name: str):
+        return login(app.test_client(), name)
+
+    return make
