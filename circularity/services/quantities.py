@@ -67,4 +67,4 @@ def format_mass(grams: int) -> str:
 
 def kilograms(grams: int) -> str:
     """Exact kilograms as a decimal string, for event payloads (EPCIS uom KGM)."""
-    return str((Decimal(grams) / 1000).normalize()) if grams else "0"
+    return format((Decimal(grams) / 1000).normalize(), "f") if grams else "0"

@@ -14,7 +14,7 @@ from circularity.models import Batch, Company, User
 from circularity.services import access, catalogue
 from circularity.services.custody import BASES, new_code
 from circularity.services.errors import InvalidInput
-from circularity.services.quantities import format_mass, to_grams
+from circularity.services.quantities import format_mass, kilograms, to_grams
 from circularity.services.recording import Outcome, check_client_id, quantity, record, replay
 
 MAX_PARTS = 50
@@ -164,7 +164,7 @@ def close(
         fields = {
             "circ:operationCode": route,
             "circ:operationName": catalogue.OPERATIONS[route],
-            "circ:consumedKg": str((treated - total) / 1000),
+            "circ:consumedKg": kilograms(treated - total),
         }
         if products:
             event_type, action = "TransformationEvent", None
