@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
+    config.finish(app.config)
 
     db.init_app(app)
     babel.init_app(app)

@@ -18,10 +18,11 @@ def defaults(instance_path: str) -> dict:
         "DATABASE_URL": os.environ.get("DATABASE_URL")
         or f"sqlite:///{Path(instance_path) / 'circularity.sqlite'}",
         "BASE_URL": base_url,
-        # Cookies are marked Secure whenever the app is served over https; HttpOnly and
-        # SameSite=Lax always, so scripts cannot read the session and other sites cannot post.
-        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
-        "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
+        # None: decided by finish() from the final BASE_URL (Secure whenever served over
+        # https). HttpOnly and SameSite=Lax always: scripts cannot read the session and other
+        # sites cannot post with it.
+        "SESSION_COOKIE_SECURE": None,
+        "REMEMBER_COOKIE_SECURE": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -33,3 +34,12 @@ def defaults(instance_path: str) -> dict:
         "LANGUAGES": ["en"],
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def finish(config) -> None:
+    """Settings that follow from others once every source has been read."""
+    config["BASE_URL"] = config["BASE_URL"].rstrip("/")
+    https = config["BASE_URL"].startswith("https://")
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if config.get(key) is None:
+            config[key] = https

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        app.logger.warning("CSRF refused: %s", error.description)
         message = _("The form expired or was sent from elsewhere. Reload the page and try again.")
         return render("error.html", status=400, message=message, field="csrf_token")
 

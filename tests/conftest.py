@@ -13,6 +13,7 @@ import shutil
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -102,6 +103,17 @@ def database_url(template_db, tmp_path):
         yield f"sqlite:///{path}"
 
 
+class HttpsClient(FlaskClient):
+    """Requests go to https://, as in production, so Secure cookies travel; like a browser
+    it names the page a form was sent from (Flask-WTF checks the Referer over https)."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("base_url", "https://localhost")
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.setdefault("Referer", "https://localhost/")
+        return super().open(*args, headers=headers, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(
@@ -112,6 +124,7 @@ def app(database_url):
             "BASE_URL": "https://circularity.park.test",
         }
     )
+    app.test_client_class = HttpsClient
     with app.app_context():
         limiter.reset()
     yield app
@@ -127,9 +140,17 @@ def client(app):
 
 @pytest.fixture
 def ctx(app):
-    """An app context with a request-like session, for calling services directly."""
-    with app.test_request_context():
-        yield get_session()
+    """A database session for calling services directly, as the CLI does.
+
+    No app context stays pushed: requests made by test clients meanwhile must get their
+    own (Flask reuses a pushed one, and with it ``g``).
+    """
+    from sqlmodel import Session
+
+    from circularity.db import get_engine
+
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        yield session
 
 
 def person(session, name: str):
@@ -149,8 +170,9 @@ def company_id(session, name: str) -> int:
 
 
 def csrf_token(client) -> str:
-    html = client.get("/login").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    """The token every page carries (in its forms and in the htmx request headers)."""
+    html = client.get("/login", follow_redirects=True).get_data(as_text=True)
+    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
 
 
 def login(client, name: str):

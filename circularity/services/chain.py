@@ -114,7 +114,11 @@ def verify(session: Session, chunk: int = 2000) -> VerifyResult:
     last_id = 0
     while True:
         events = session.exec(
-            select(Event).where(Event.id > last_id).order_by(Event.id).limit(chunk)
+            select(Event)
+            .where(Event.id > last_id)
+            .order_by(Event.id)
+            .limit(chunk)
+            .execution_options(populate_existing=True)  # what is stored, not what we cached
         ).all()
         if not events:
             break
@@ -137,7 +141,7 @@ def verify(session: Session, chunk: int = 2000) -> VerifyResult:
                 return VerifyResult(False, count, problem, event.seq)
             prev_hash, expected, count = event.hash, expected + 1, count + 1
         last_id = events[-1].id
-    head = session.get(ChainHead, 1)
+    head = session.get(ChainHead, 1, populate_existing=True)
     if head is not None and (head.seq != expected - 1 or head.hash != prev_hash):
         return VerifyResult(
             False,

@@ -29,7 +29,7 @@ def index():
         total=total,
         page=page,
         page_size=queries.PAGE_SIZE,
-        status=status,
+        status_filter=status,
         material=material,
         statuses=BATCH_STATUSES,
         inbound=queries.inbound(session, current_user),

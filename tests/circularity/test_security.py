@@ -1,0 +1,139 @@
+"""Passwords, sessions, CSRF, rate and size limits, and no state change on GET."""
+
+import pytest
+from sqlmodel import func, select
+
+from circularity.extensions import limiter
+from circularity.models import Event, User
+from tests.circularity.helpers import register, ship
+from tests.conftest import PASSWORD, csrf_token, login, new_id, post
+
+
+def test_passwords_are_argon2_hashes(ctx):
+    user = ctx.exec(select(User).where(User.email == "alice@park.test")).one()
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_wrong_password_and_unknown_email_look_the_same(client):
+    token = csrf_token(client)
+    wrong = client.post(
+        "/login", data={"email": "alice@park.test", "password": "nope", "csrf_token": token}
+    )
+    unknown = client.post(
+        "/login", data={"email": "nobody@park.test", "password": "nope", "csrf_token": token}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Wrong email or password" in wrong.get_data(as_text=True)
+
+
+def test_disabled_accounts_cannot_log_in(client, ctx):
+    user = ctx.exec(select(User).where(User.email == "bob@park.test")).one()
+    user.active = False
+    ctx.add(user)
+    ctx.commit()
+    response = client.post(
+        "/login",
+        data={"email": "bob@park.test", "password": PASSWORD, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 401
+
+
+def test_every_post_needs_the_csrf_token(as_person, ctx):
+    code = register(ctx)
+    client = as_person("alice")
+    for url in [
+        "/batches",
+        f"/b/{code}/ship",
+        f"/b/{code}/split",
+        f"/b/{code}/close",
+        "/logout",
+        "/admin/companies",
+    ]:
+        response = client.post(url, data={"client_event_id": new_id()})
+        assert response.status_code == 400, url
+        assert "csrf_token" in response.get_data(as_text=True)
+    assert ctx.exec(select(func.count()).select_from(Event)).one() == 1
+
+
+def test_htmx_requests_send_the_token_in_a_header(as_person, ctx):
+    client = as_person("alice")
+    token = csrf_token(client)
+    response = client.post(
+        "/batches",
+        data={
+            "material": "170405",
+            "quantity": "1",
+            "unit": "t",
+            "basis": "weighed",
+            "client_event_id": new_id(),
+        },
+        headers={"X-CSRFToken": token, "HX-Request": "true", "HX-Boosted": "true"},
+    )
+    assert response.status_code == 303
+
+
+def test_session_cookie_flags(client):
+    response = post(client, "/login", {"email": "alice@park.test", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_login_is_rate_limited(app, client):
+    limiter.reset()
+    token = csrf_token(client)
+    statuses = [
+        client.post(
+            "/login", data={"email": "alice@park.test", "password": "guess", "csrf_token": token}
+        ).status_code
+        for _ in range(12)
+    ]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10:] == [429, 429]
+    limiter.reset()
+
+
+def test_large_requests_are_refused(as_person):
+    client = as_person("alice")
+    response = post(client, "/batches", {"description": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+def test_open_redirects_are_refused(client):
+    response = post(
+        client,
+        "/login",
+        {"email": "alice@park.test", "password": PASSWORD, "next": "https://evil.example/steal"},
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    login(client, "alice")
+
+
+def test_get_requests_change_nothing(app, as_person, ctx):
+    code = register(ctx)
+    ship(ctx, code)
+    before = ctx.exec(select(func.count()).select_from(Event)).one()
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and "static" not in r.rule]
+    for name in ("alice", "bob", "mia", "ada"):
+        client = as_person(name)
+        for rule in rules:
+            url = rule.rule.replace("<code>", code).replace("<int:user_id>", "1")
+            for suffix in ("", "?code=" + code):
+                response = client.get(url + suffix)
+                assert response.status_code < 500, (url, response.status_code)
+    ctx.expire_all()
+    assert ctx.exec(select(func.count()).select_from(Event)).one() == before
+
+
+@pytest.mark.parametrize("url", ["/", "/scan", "/batches/new", "/labels", "/admin/"])
+def test_pages_need_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+
+
+def test_roles_guard_pages(as_person):
+    assert as_person("alice").get("/admin/").status_code == 403
+    assert as_person("mia").get("/admin/").status_code == 403
+    assert as_person("ada").get("/admin/").status_code == 200
+    assert as_person("mia").get("/admin/chain").status_code == 200
+    assert as_person("cora").get("/batches/new").status_code == 403
