@@ -22,3 +22,11 @@ class InstanceInputError(InputError):
         self.source = source
         super().__init__(record, field, problem)
         self.args = (f"{source}: {self.args[0]}",)
+
+
+class ContradictionError(InputError):
+    """Exact and unmeasured quantities alone leave a balance that nothing may adjust to hold."""
+
+
+class UnknownRouteError(InputError):
+    """A closing treatment names a route that is not one of R1-R13 or D1-D15."""

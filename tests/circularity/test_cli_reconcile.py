@@ -1,4 +1,4 @@
-"""`circularity reconcile` writes the result file and refuses bad files in one line with status 2."""
+"""`circularity reconcile` writes the result and refuses bad files in one line with status 2."""
 
 import json
 
