@@ -9,21 +9,25 @@
   const say = (key) => { status.textContent = root.dataset[key]; };
 
   async function detectorClass() {
+    // barcode-detector's IIFE build installs its class as window.BarcodeDetector only where
+    // the browser has none, and does not export it. Its wasm is fetched on first use, from a
+    // CDN unless told otherwise, so point it at our copy before anything can use it.
     const api = window.BarcodeDetectionAPI;
-    const native = window.BarcodeDetector;
-    if (native && (!api || native !== api.BarcodeDetector)) {
-      try {
-        if ((await native.getSupportedFormats()).includes("qr_code")) return native;
-      } catch (err) {
-        // No usable native detector: fall through to the polyfill.
-      }
+    if (api) {
+      api.prepareZXingModule({
+        overrides: {
+          locateFile: (path, prefix) => (path.endsWith(".wasm") ? root.dataset.wasm : prefix + path),
+        },
+      });
     }
-    api.prepareZXingModule({
-      overrides: {
-        locateFile: (path, prefix) => (path.endsWith(".wasm") ? root.dataset.wasm : prefix + path),
-      },
-    });
-    return api.BarcodeDetector;
+    const Detector = window.BarcodeDetector;
+    if (!Detector) return null;
+    try {
+      if ((await Detector.getSupportedFormats()).includes("qr_code")) return Detector;
+    } catch (err) {
+      // A detector that cannot list its formats cannot be trusted with ours.
+    }
+    return null;
   }
 
   function target(text) {
@@ -47,6 +51,11 @@
     await video.play();
     say("msgLooking");
     const Detector = await detectorClass();
+    if (!Detector) {
+      stream.getTracks().forEach((t) => t.stop());
+      say("msgDenied");
+      return;
+    }
     const detector = new Detector({ formats: ["qr_code"] });
     let done = false;
     async function tick() {
