@@ -1,0 +1,262 @@
+"""The pages people use: each action through its form, and clear answers to bad input."""
+
+import re
+
+import pytest
+from sqlmodel import func, select
+
+from circularity.models import Batch, Event
+from tests.circularity.helpers import register, ship
+from tests.conftest import company_id, post
+
+
+def form_fields(html: str, action: str) -> dict:
+    """The hidden fields of the form for ``action`` as the page rendered it."""
+    form = re.search(rf'<form[^>]*action="[^"]*/{action}"[^>]*>(.*?)</form>', html, re.S).group(1)
+    return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
+def events(ctx) -> int:
+    ctx.rollback()  # end the read snapshot; see what the requests committed
+    return ctx.exec(select(func.count()).select_from(Event)).one()
+
+
+def test_register_through_the_form(as_person, ctx):
+    client = as_person("alice")
+    page = client.get("/batches/new").get_data(as_text=True)
+    client_id = re.search(r'name="client_event_id" value="([^"]+)"', page).group(1)
+    response = post(
+        client,
+        "/batches",
+        {
+            "material": "17 04 05",
+            "quantity": "2.5",
+            "unit": "t",
+            "basis": "estimated",
+            "client_event_id": client_id,
+        },
+    )
+    assert response.status_code == 303
+    code = response.headers["Location"].rsplit("/", 1)[1]
+    page = client.get(f"/b/{code}").get_data(as_text=True)
+    assert "2.5 t (estimated)" in page
+    assert "Batch registered" in page
+    assert "17 04 05" in page and "Iron and steel" in page
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"material": "99 99 99", "quantity": "1", "unit": "t", "basis": "weighed"}, "material"),
+        ({"material": "170405", "quantity": "lots", "unit": "t", "basis": "weighed"}, "quantity"),
+        ({"material": "170405", "quantity": "1", "unit": "m3", "basis": "weighed"}, "density"),
+        ({"material": "170405", "quantity": "1", "unit": "t", "basis": ""}, "basis"),
+        (
+            {"material": "170405", "quantity": "1", "unit": "t", "basis": "weighed"},
+            "client_event_id",
+        ),
+    ],
+)
+def test_bad_register_forms_name_the_field(as_person, ctx, form, field):
+    client = as_person("alice")
+    if field != "client_event_id":
+        form["client_event_id"] = "abcdefgh1234"
+    response = post(client, "/batches", form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in html or f"({field})" in html or field in html
+    assert events(ctx) == 0
+
+
+def test_the_batch_page_offers_exactly_the_actions_allowed_now(as_person, ctx):
+    code = register(ctx)
+    holder = as_person("alice").get(f"/b/{code}").get_data(as_text=True)
+    for action in ("ship", "split", "merge", "close", "correct"):
+        assert f'id="action-{action}"' in holder
+    assert 'id="action-receive"' not in holder
+    ship(ctx, code)
+    sender = as_person("alice").get(f"/b/{code}").get_data(as_text=True)
+    assert 'id="action-' not in sender
+    receiver = as_person("bob").get(f"/b/{code}").get_data(as_text=True)
+    assert 'id="action-receive"' in receiver and 'id="action-ship"' not in receiver
+    watcher = as_person("mia").get(f"/b/{code}").get_data(as_text=True)
+    assert 'id="action-' not in watcher and "History" in watcher
+
+
+def test_ship_receive_split_close_through_forms(as_person, ctx):
+    code = register(ctx, quantity="10")
+    alice, bob = as_person("alice"), as_person("bob")
+    hidden = form_fields(alice.get(f"/b/{code}").get_data(as_text=True), "ship")
+    response = post(
+        alice,
+        f"/b/{code}/ship",
+        hidden
+        | {
+            "destination": str(company_id(ctx, "Recycler")),
+            "carrier": "Huayun",
+            "vehicle": "苏E·55555",
+            "distance_km": "14.2",
+        },
+    )
+    assert response.status_code == 303
+    hidden = form_fields(bob.get(f"/b/{code}").get_data(as_text=True), "receive")
+    response = post(bob, f"/b/{code}/receive", hidden | {"quantity": "9950", "unit": "kg"})
+    assert response.status_code == 422  # differs from the 10 t sent: a reason is needed
+    assert "give the reason" in response.get_data(as_text=True)
+    response = post(
+        bob, f"/b/{code}/receive", hidden | {"quantity": "9950", "unit": "kg", "reason": "wet"}
+    )
+    assert response.status_code == 303
+    page = bob.get(f"/b/{code}").get_data(as_text=True)
+    assert "Discrepancy" in page and "-50 kg" in page and "wet" in page
+    hidden = form_fields(page, "split")
+    response = post(
+        bob, f"/b/{code}/split", hidden | {"part-0-quantity": "950", "part-0-unit": "kg"}
+    )
+    assert response.status_code == 303
+    hidden = form_fields(bob.get(f"/b/{code}").get_data(as_text=True), "close")
+    response = post(
+        bob,
+        f"/b/{code}/close",
+        hidden
+        | {
+            "operation": "R4",
+            "output-0-material": "19 12 02",
+            "output-0-quantity": "8.5",
+            "output-0-unit": "t",
+            "output-0-basis": "weighed",
+        },
+    )
+    assert response.status_code == 303
+    ctx.rollback()  # end the read snapshot; see what the requests committed
+    closed = ctx.exec(select(Batch).where(Batch.code == code)).one()
+    assert (closed.status, closed.closing_operation) == ("closed", "R4")
+    product = ctx.exec(select(Batch).where(Batch.material_code == "191202")).one()
+    assert product.mass_g == 8_500_000
+
+
+def test_a_stale_form_gets_a_conflict_message(as_person, ctx):
+    code = register(ctx)
+    alice, anna = as_person("alice"), as_person("anna")
+    stale = form_fields(anna.get(f"/b/{code}").get_data(as_text=True), "ship")
+    fresh = form_fields(alice.get(f"/b/{code}").get_data(as_text=True), "ship")
+    details = {
+        "destination": str(company_id(ctx, "Cement")),
+        "carrier": "c",
+        "vehicle": "v",
+        "distance_km": "9",
+    }
+    assert post(alice, f"/b/{code}/ship", fresh | details).status_code == 303
+    response = post(anna, f"/b/{code}/ship", stale | details)
+    assert response.status_code == 409
+    assert "changed since you opened it" in response.get_data(as_text=True)
+    assert events(ctx) == 2
+
+
+def test_scan_fallback_accepts_typed_codes(as_person, ctx):
+    code = register(ctx)
+    client = as_person("alice")
+    typed = "-".join(code[i : i + 4] for i in range(0, 26, 4)).lower().replace("1", "l")
+    response = client.get("/scan", query_string={"code": typed})
+    assert response.status_code == 302 and response.headers["Location"] == f"/b/{code}"
+    response = client.get("/scan", query_string={"code": "https://x.test/b/" + code})
+    assert response.headers["Location"] == f"/b/{code}"
+    response = client.get("/scan", query_string={"code": "NOT-A-CODE"})
+    assert response.status_code == 404 and "No batch you can see" in response.get_data(True)
+
+
+def test_scan_page_is_self_hosted(as_person):
+    html = as_person("bob").get("/scan").get_data(as_text=True)
+    assert "/static/vendor/barcode-detector-3.2.2.polyfill.min.js" in html
+    assert "/static/vendor/zxing_reader-3.1.3.wasm" in html
+    assert 'name="viewport" content="width=device-width' in html
+    assert "http://" not in html.replace("http://www.w3.org", "")
+
+
+def test_label_url_after_login_returns_to_the_batch(client, ctx):
+    code = register(ctx)
+    response = client.get(f"/b/{code}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=%2Fb%2F{code}"
+    login_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', login_page).group(1)
+    from tests.conftest import PASSWORD
+
+    response = client.post(
+        "/login",
+        data={
+            "email": "alice@park.test",
+            "password": PASSWORD,
+            "next": f"/b/{code}",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 303 and response.headers["Location"] == f"/b/{code}"
+
+
+def test_unknown_and_foreign_codes_are_404(as_person, ctx):
+    code = register(ctx, who="carl")
+    assert as_person("alice").get(f"/b/{code}").status_code == 404
+    assert as_person("alice").get("/b/" + "0" * 26).status_code == 404
+    assert as_person("mia").get(f"/b/{code}").status_code == 200
+
+
+def test_lowercase_label_urls_redirect_to_the_canonical_one(as_person, ctx):
+    code = register(ctx)
+    response = as_person("alice").get(f"/b/{code.lower()}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/b/{code}"
+
+
+def test_htmx_filter_gets_the_table_fragment(as_person, ctx):
+    register(ctx)
+    client = as_person("alice")
+    fragment = client.get("/?status=held", headers={"HX-Request": "true"})
+    assert "HX-Request" in fragment.headers["Vary"]
+    assert fragment.get_data(as_text=True).lstrip().startswith('<div id="batch-table">')
+    full = client.get("/?status=held")
+    assert "<html" in full.get_data(as_text=True)
+
+
+def test_admin_creates_company_and_user(as_person, ctx):
+    client = as_person("ada")
+    response = post(
+        client,
+        "/admin/companies",
+        {"name": "Paper Mill", "sector": "paper", "lat": "31.47", "lon": "121.15"},
+    )
+    assert response.status_code == 303
+    response = post(
+        client, "/admin/companies", {"name": "X", "sector": "s", "lat": "95", "lon": "121"}
+    )
+    assert response.status_code == 422 and "lat" in response.get_data(as_text=True)
+    paper = company_id(ctx, "Paper Mill")
+    response = post(
+        client,
+        "/admin/users",
+        {
+            "email": "pia@park.test",
+            "name": "Pia",
+            "password": "long enough pw",
+            "role": "staff",
+            "company": str(paper),
+        },
+    )
+    assert response.status_code == 303
+    response = post(
+        client,
+        "/admin/users",
+        {
+            "email": "pia@park.test",
+            "name": "Pia",
+            "password": "long enough pw",
+            "role": "staff",
+            "company": str(paper),
+        },
+    )
+    assert response.status_code == 409 and "exists already" in response.get_data(as_text=True)
+    pia = post(
+        client.application.test_client(),
+        "/login",
+        {"email": "pia@park.test", "password": "long enough pw"},
+    )
+    assert pia.status_code == 303
