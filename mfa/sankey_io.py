@@ -1,0 +1,165 @@
+"""Sankey exports besides SVG: PNG drawn with Pillow, and the links as CSV and JSON.
+
+PNG is drawn directly from the layout rather than by rasterising the SVG, so no cairo or browser
+is needed on the server. Pillow cannot stroke Bézier curves, so each ribbon is a polyline sampled
+along the same curve the SVG uses. CSV and JSON carry the numbers, so a figure can be checked or
+redrawn elsewhere; both read back into the same links.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from PIL import Image, ImageColor, ImageDraw, ImageFont
+
+from mfa.errors import InputError
+from mfa.sankey import SankeyLayout, SankeyLink, colour
+
+SANKEY_FORMAT = "circularity.sankey/1"
+CSV_FIELDS = ("source", "target", "material", "value_kg", "circular")
+
+
+def to_png(diagram: SankeyLayout, scale: float = 1.0, margin: float = 10) -> bytes:
+    """The diagram as PNG bytes (labels in Pillow's default font, which is Latin only).
+
+    Ribbons are filled polygons, opaque on their own layer, which is then laid over the
+    background at 45 % opacity like the SVG's stroke-opacity.
+    """
+    label_room = 160
+    w = int((diagram.width + 2 * margin + label_room) * scale)
+    h = int((diagram.height + 2 * margin) * scale)
+    image = Image.new("RGB", (max(w, 1), max(h, 1)), "white")
+    layer = Image.new("RGBA", image.size, (255, 255, 255, 0))
+    draw = ImageDraw.Draw(layer)
+
+    def xy(x: float, y: float) -> tuple[float, float]:
+        return ((x + margin) * scale, (y + margin) * scale)
+
+    for p in diagram.links:
+        key = p.link.material if p.link.material != "*" else p.link.source
+        fill = ImageColor.getrgb(colour(key))
+        for polygon in _ribbon(p):
+            draw.polygon([xy(x, y) for x, y in polygon], fill=fill)
+    alpha = layer.getchannel("A").point(lambda a: a * 45 // 100)
+    layer.putalpha(alpha)
+    image.paste(layer, (0, 0), layer)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default()
+    for n in diagram.nodes.values():
+        x0, y0 = xy(n.x, n.y)
+        x1, y1 = xy(n.x + diagram.node_width, n.y + n.height)
+        draw.rectangle([x0, y0, x1, y1], fill="#555555")
+        label = f"{n.id} ({n.value:,.0f})"
+        draw.text((x1 + 4 * scale, (y0 + y1) / 2), label, fill="black", font=font, anchor="lm")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def _ribbon(p) -> list[list[tuple[float, float]]]:
+    """Polygons covering a link: a band between two Bézier edges, or, for a loop, one
+    rectangle per straight leg of its path."""
+    half = p.width / 2
+    if p.circular:
+        legs = []
+        last = len(p.points) - 2
+        for i, ((ax, ay), (bx, by)) in enumerate(zip(p.points, p.points[1:], strict=False)):
+            # Each leg grows by half the width at both ends so the corners are filled, except
+            # where the loop meets a node's side.
+            x0, x1 = min(ax, bx), max(ax, bx)
+            y0, y1 = min(ay, by), max(ay, by)
+            if ay == by:
+                lo = x0 if (i == 0 and x0 == ax) or (i == last and x0 == bx) else x0 - half
+                hi = x1 if (i == 0 and x1 == ax) or (i == last and x1 == bx) else x1 + half
+                legs.append([(lo, y0 - half), (hi, y0 - half), (hi, y0 + half), (lo, y0 + half)])
+            else:
+                legs.append([(x0 - half, y0 - half), (x0 + half, y0 - half),
+                             (x0 + half, y1 + half), (x0 - half, y1 + half)])  # fmt: skip
+        return legs
+    (x0, y0), (x1, y1) = p.points
+    xm = (x0 + x1) / 2
+    top, bottom = [], []
+    for i in range(33):
+        t = i / 32
+        a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t**3
+        x = a * x0 + b * xm + c * xm + d * x1
+        y = a * y0 + b * y0 + c * y1 + d * y1
+        top.append((x, y - half))
+        bottom.append((x, y + half))
+    return [top + bottom[::-1]]
+
+
+def to_csv(diagram: SankeyLayout) -> str:
+    """One row per link: source, target, material, value in kg, and whether drawn as a loop."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for p in diagram.links:
+        link = p.link
+        writer.writerow([link.source, link.target, link.material, repr(link.value),
+                         "yes" if p.circular else "no"])  # fmt: skip
+    return out.getvalue()
+
+
+def links_from_csv(text: str) -> list[SankeyLink]:
+    """Read the links back from ``to_csv`` output."""
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != CSV_FIELDS:
+        raise InputError("sankey csv", "header", f"expected {','.join(CSV_FIELDS)}")
+    links = []
+    for i, row in enumerate(reader, start=2):
+        try:
+            value = float(row["value_kg"])
+        except ValueError:
+            raise InputError(f"sankey csv line {i}", "value_kg", "is not a number") from None
+        links.append(SankeyLink(row["source"], row["target"], value, row["material"]))
+    return links
+
+
+def to_json(diagram: SankeyLayout, unit: str = "kg") -> dict[str, Any]:
+    """Nodes with their positions and links with their values, ready for ``json.dumps``."""
+    return {
+        "format": SANKEY_FORMAT,
+        "unit": unit,
+        "width": diagram.width,
+        "height": diagram.height,
+        "nodes": [
+            {
+                "id": n.id,
+                "column": n.column,
+                "value": n.value,
+                "x": n.x,
+                "y": n.y,
+                "height": n.height,
+            }  # fmt: skip
+            for n in diagram.nodes.values()
+        ],
+        "links": [
+            {
+                "source": p.link.source,
+                "target": p.link.target,
+                "material": p.link.material,
+                "value": p.link.value,
+                "circular": p.circular,
+                "width": p.width,
+            }  # fmt: skip
+            for p in diagram.links
+        ],
+    }
+
+
+def links_from_json(data: str | dict[str, Any]) -> list[SankeyLink]:
+    """Read the links back from ``to_json`` output (a dict or its JSON text)."""
+    doc = json.loads(data) if isinstance(data, str) else data
+    if not isinstance(doc, dict) or doc.get("format") != SANKEY_FORMAT:
+        raise InputError("sankey json", "format", f"expected {SANKEY_FORMAT}")
+    links = []
+    for i, item in enumerate(doc.get("links", [])):
+        value = item.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"links[{i}]", "value", "is not a number")
+        links.append(SankeyLink(item["source"], item["target"], float(value), item["material"]))
+    return links
