@@ -30,6 +30,7 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "PARK_TIMEZONE": os.environ.get("PARK_TIMEZONE", "Asia/Shanghai"),
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en"],
         "WTF_CSRF_TIME_LIMIT": None,

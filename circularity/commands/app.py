@@ -12,8 +12,11 @@ from circularity.services import accounts, chain, labels, queries
 from circularity.services.errors import ServiceError
 
 
-def _app() -> Flask:
-    return create_app()
+def command_app() -> Flask:
+    """The app for one command; its database connections close when the command ends."""
+    app = create_app()
+    click.get_current_context().call_on_close(get_engine(app).dispose)
+    return app
 
 
 def _fail(message: str) -> None:
@@ -24,7 +27,7 @@ def _fail(message: str) -> None:
 @click.command("init-db")
 def init_db() -> None:
     """Create the database or bring it to the newest schema."""
-    app = _app()
+    app = command_app()
     migrate.upgrade(get_engine(app))
     click.echo(f"Database ready: {_safe_url(app)}")
 
@@ -39,7 +42,7 @@ def init_db() -> None:
 @click.password_option()
 def create_user(email, name, role, company_id, password) -> None:
     """Create an account (the first admin, say)."""
-    app = _app()
+    app = command_app()
     with app.app_context():
         from circularity.db import get_session
 
@@ -60,7 +63,7 @@ def create_user(email, name, role, company_id, password) -> None:
 @click.command("verify")
 def verify() -> None:
     """Walk the event chain and name the first altered, missing or reordered event."""
-    app = _app()
+    app = command_app()
     with app.app_context():
         from circularity.db import get_session
 
@@ -83,7 +86,7 @@ def verify() -> None:
 )
 def labels_command(codes, output: Path) -> None:
     """Write an A4 PDF sheet of labels for the batches with these CODES."""
-    app = _app()
+    app = command_app()
     with app.app_context(), app.test_request_context():
         from circularity.db import get_session
         from circularity.models import User

@@ -5,7 +5,8 @@ import time
 
 import click
 
-from circularity import create_app, migrate
+from circularity import migrate
+from circularity.commands.app import command_app
 from circularity.db import get_engine, get_session
 
 
@@ -28,7 +29,7 @@ def _print_logins(logins: dict[str, str]) -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Create the schema and seed the demo park into an empty database."""
-    app = create_app()
+    app = command_app()
     migrate.upgrade(get_engine(app))
     started = time.perf_counter()
     try:
@@ -45,7 +46,7 @@ def seed_demo() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def demo(host: str, port: int) -> None:
     """Create the database, seed the demo park if it is empty, print the logins and serve."""
-    app = create_app()
+    app = command_app()
     migrate.upgrade(get_engine(app))
     from sqlmodel import select
 
@@ -71,7 +72,7 @@ def demo(host: str, port: int) -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
     """Serve the app with waitress, a production WSGI server (migrating the database first)."""
-    app = create_app()
+    app = command_app()
     migrate.upgrade(get_engine(app))
     _serve(app, host, port, threads)
 

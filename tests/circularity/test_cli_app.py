@@ -76,6 +76,7 @@ def test_demo_park_seeds_verifiable_history(fresh_url):
         assert chain.verify(session).ok
         with pytest.raises(ValueError):
             demo_park.seed(session, streams=[])
+    get_engine(app).dispose()
 
 
 def test_seed_demo_refuses_a_used_database(app):
