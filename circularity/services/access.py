@@ -86,7 +86,9 @@ def require_action(user: User, batch: Batch, action: str, expected_version=None)
     if action in allowed_actions(user, batch):
         return
     if user.role == "staff" and batch.status in ("closed", "consumed"):
-        raise Conflict(f"This batch is {batch.status}; nothing more can be done with it.")
+        raise Conflict(
+            "This batch is %(status)s; nothing more can be done with it.", status=batch.status
+        )
     if user.role == "staff" and batch.status == "in_transit" and action != "receive":
         raise Conflict("This batch is in transit; only the receiving company can act on it.")
     raise Forbidden("Only staff of the company that holds this batch can do this.")

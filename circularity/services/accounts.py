@@ -69,9 +69,11 @@ def create_user(
         raise InvalidInput("Enter an email address.", "email")
     name = _required(name, "name", 200)
     if len(password or "") < MIN_PASSWORD:
-        raise InvalidInput(f"Use a password of at least {MIN_PASSWORD} characters.", "password")
+        raise InvalidInput(
+            "Use a password of at least %(n)d characters.", "password", n=MIN_PASSWORD
+        )
     if role not in ROLES:
-        raise InvalidInput(f"Choose a role: {', '.join(ROLES)}.", "role")
+        raise InvalidInput("Choose a role: %(roles)s.", "role", roles=", ".join(ROLES))
     with write_transaction(session):
         company = None
         if role == "staff":
@@ -112,7 +114,7 @@ def _required(value, field: str, limit: int) -> str:
     if not text:
         raise InvalidInput("This field is required.", field)
     if len(text) > limit:
-        raise InvalidInput(f"Keep this under {limit} characters.", field)
+        raise InvalidInput("Keep this under %(limit)d characters.", field, limit=limit)
     return text
 
 
@@ -122,5 +124,5 @@ def _coordinate(value, field: str, bound: int) -> float:
     except (TypeError, ValueError):
         raise InvalidInput("Enter a number in degrees.", field) from None
     if not -bound <= number <= bound:
-        raise InvalidInput(f"Enter a value between -{bound} and {bound}.", field)
+        raise InvalidInput("Enter a value between -%(b)d and %(b)d.", field, b=bound)
     return number

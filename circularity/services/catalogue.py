@@ -55,7 +55,7 @@ def get_material(code: str, field: str = "material") -> Material:
     key = (code or "").replace(" ", "").rstrip("*")
     material = materials().get(key)
     if material is None:
-        raise InvalidInput(f"'{code}' is not a code of the List of Waste.", field)
+        raise InvalidInput("'%(code)s' is not a code of the List of Waste.", field, code=code)
     return material
 
 
@@ -98,6 +98,8 @@ def get_operation(code: str, field: str = "operation") -> str:
     key = (code or "").strip().upper()
     if key not in OPERATIONS:
         raise InvalidInput(
-            f"'{code}' is not a recovery (R1-R13) or disposal (D1-D15) operation.", field
+            "'%(code)s' is not a recovery (R1-R13) or disposal (D1-D15) operation.",
+            field,
+            code=code,
         )
     return key

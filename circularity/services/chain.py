@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from circularity.models import Batch, ChainHead, Event, EventBatch
@@ -146,7 +147,11 @@ def verify(session: Session, chunk: int = 2000) -> VerifyResult:
         return VerifyResult(
             False,
             count,
-            f"event {expected} and later are missing (the chain head is at {head.seq})",
+            _(
+                "event %(expected)s and later are missing (the chain head is at %(head)s)",
+                expected=expected,
+                head=head.seq,
+            ),
             expected,
         )
     return VerifyResult(True, count)
@@ -154,23 +159,37 @@ def verify(session: Session, chunk: int = 2000) -> VerifyResult:
 
 def _check(event: Event, prev_hash: str, expected: int, ledger: list) -> str | None:
     if event.seq > expected:
-        return f"event {expected} is missing (the next stored event is {event.seq})"
+        return _(
+            "event %(expected)s is missing (the next stored event is %(seq)s)",
+            expected=expected,
+            seq=event.seq,
+        )
     if event.seq < expected:
-        return f"event {event.seq} appears twice or out of order"
+        return _("event %(seq)s appears twice or out of order", seq=event.seq)
     try:
         payload = json.loads(event.payload)
     except ValueError:
-        return f"event {event.seq} was altered: its content is not valid JSON"
+        return _("event %(seq)s was altered: its content is not valid JSON", seq=event.seq)
     if event_hash(event.prev_hash, event.payload) != event.hash:
-        return f"event {event.seq} was altered: its content does not match its hash"
+        return _("event %(seq)s was altered: its content does not match its hash", seq=event.seq)
     if payload.get("circ:seq") != event.seq:
         recorded = payload.get("circ:seq")
-        return f"event {event.seq} was reordered: its content was recorded as event {recorded}"
+        return _(
+            "event %(seq)s was reordered: its content was recorded as event %(recorded)s",
+            seq=event.seq,
+            recorded=recorded,
+        )
     if event.prev_hash != prev_hash:
-        return f"event {event.seq} was reordered or an event before it was replaced"
+        return _("event %(seq)s was reordered or an event before it was replaced", seq=event.seq)
     for column, field in COLUMN_FIELDS.items():
         if getattr(event, column) != payload.get(field):
-            return f"event {event.seq} was altered: column {column} differs from its content"
+            return _(
+                "event %(seq)s was altered: column %(column)s differs from its content",
+                seq=event.seq,
+                column=column,
+            )
     if ledger != payload.get("circ:ledger"):
-        return f"event {event.seq} was altered: its mass ledger differs from its content"
+        return _(
+            "event %(seq)s was altered: its mass ledger differs from its content", seq=event.seq
+        )
     return None

@@ -204,8 +204,9 @@ def receive(
         if received != sent:
             if not reason:
                 raise InvalidInput(
-                    f"The weighed mass differs from the {format_mass(sent)} sent; give the reason.",
+                    "The weighed mass differs from the %(sent)s sent; give the reason.",
                     "reason",
+                    sent=format_mass(sent),
                 )
             fields["circ:discrepancy"] = {
                 "sentKg": kilograms(sent),
@@ -321,7 +322,7 @@ def text_field(value, field: str, limit: int) -> str:
     if not text:
         raise InvalidInput("This field is required.", field)
     if len(text) > limit:
-        raise InvalidInput(f"Keep this under {limit} characters.", field)
+        raise InvalidInput("Keep this under %(limit)d characters.", field, limit=limit)
     return text
 
 

@@ -1,14 +1,22 @@
 """Errors that services raise on purpose; views and the CLI turn them into messages."""
 
+from flask_babel import gettext
+
 
 class ServiceError(Exception):
-    """Base class; ``status`` is the HTTP status a view answers with."""
+    """Base class; ``status`` is the HTTP status a view answers with.
+
+    ``message`` is an English template with ``%(name)s`` placeholders filled from
+    ``params``; it is translated with gettext (in the person's language inside a request),
+    so every message a person reads goes through the catalogue. ``pybabel extract`` finds
+    these templates by the exception names (see babel.cfg).
+    """
 
     status = 400
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, field: str | None = None, **params):
+        self.message = gettext(message, **params) if params else gettext(message)
+        super().__init__(self.message)
         self.field = field
 
 

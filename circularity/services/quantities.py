@@ -29,7 +29,7 @@ def parse_decimal(value, field: str) -> Decimal:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise InvalidInput(f"'{value}' is not a number.", field) from None
+        raise InvalidInput("'%(value)s' is not a number.", field, value=value) from None
     if not number.is_finite() or number <= 0:
         raise InvalidInput("Enter a number greater than zero.", field)
     return number
@@ -38,7 +38,7 @@ def parse_decimal(value, field: str) -> Decimal:
 def to_grams(quantity, unit: str, density=None, field: str = "quantity") -> int:
     """Grams for ``quantity`` in ``unit`` (kg, t, or m3 with ``density`` in kg/m³)."""
     if unit not in UNITS:
-        raise InvalidInput(f"Choose a unit: {', '.join(UNITS)}.", "unit")
+        raise InvalidInput("Choose a unit: %(units)s.", "unit", units=", ".join(UNITS))
     amount = parse_decimal(quantity, field)
     ureg = _registry()
     q = ureg.Quantity(amount, UNITS[unit])

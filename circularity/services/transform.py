@@ -44,9 +44,10 @@ def split(
         masses = _part_masses(parts)
         if sum(masses) > batch.mass_g:
             raise InvalidInput(
-                f"The parts add up to {format_mass(sum(masses))}, more than the "
-                f"{format_mass(batch.mass_g)} in the batch.",
+                "The parts add up to %(parts)s, more than the %(mass)s in the batch.",
                 "parts",
+                parts=format_mass(sum(masses)),
+                mass=format_mass(batch.mass_g),
             )
         children = [_child(batch, grams, "split") for grams in masses]
         session.add_all(children)
@@ -151,9 +152,11 @@ def close(
         total = sum(p.mass_g for p in products)
         if total > batch.mass_g:
             raise InvalidInput(
-                f"The outputs weigh {format_mass(total)}, more than the "
-                f"{format_mass(batch.mass_g)} treated: a treatment cannot create mass.",
+                "The outputs weigh %(outputs)s, more than the %(mass)s treated: "
+                "a treatment cannot create mass.",
                 "outputs",
+                outputs=format_mass(total),
+                mass=format_mass(batch.mass_g),
             )
         session.add_all(products)
         treated = batch.mass_g
@@ -211,7 +214,7 @@ def _part_masses(parts: list[tuple]) -> list[int]:
     if not parts:
         raise InvalidInput("Give the quantity of at least one part.", "parts")
     if len(parts) > MAX_PARTS:
-        raise InvalidInput(f"Split into at most {MAX_PARTS} parts at a time.", "parts")
+        raise InvalidInput("Split into at most %(n)d parts at a time.", "parts", n=MAX_PARTS)
     return [to_grams(q, unit, field=f"parts[{i}]") for i, (q, unit) in enumerate(parts)]
 
 
@@ -220,7 +223,7 @@ def _outputs(batch: Batch, outputs) -> list[Batch]:
     for i, output in enumerate(o for o in outputs if o and str(o[1]).strip()):
         material, quantity_value, unit, basis = output
         if len(products) >= MAX_PARTS:
-            raise InvalidInput(f"At most {MAX_PARTS} outputs.", "outputs")
+            raise InvalidInput("At most %(n)d outputs.", "outputs", n=MAX_PARTS)
         entry = catalogue.get_material(material, f"outputs[{i}].material")
         grams = to_grams(quantity_value, unit, field=f"outputs[{i}].quantity")
         if basis not in BASES:

@@ -218,7 +218,7 @@ def labels_sheet():
         batches, _total = queries.list_batches(session, current_user, status="held")
         return render("batches/labels.html", batches=batches, names=queries.company_names(session))
     if len(codes) > 2000:
-        raise ServiceError(_("Print at most 2,000 labels at a time."), "code")
+        raise ServiceError("Print at most 2,000 labels at a time.", "code")
     data = queries.label_data(session, current_user, codes)
     return Response(
         labels.pdf(data),
