@@ -2,7 +2,7 @@
 
 import click
 
-from circularity.commands.app import create_user, init_db, labels_command, verify
+from circularity.commands.app import create_user, epcis_command, init_db, labels_command, verify
 from circularity.commands.demo import demo, seed_demo, serve
 
 
@@ -11,7 +11,16 @@ def cli() -> None:
     """circularity: traceable, circular material flows for an industrial park."""
 
 
-for command in (init_db, create_user, verify, labels_command, demo, seed_demo, serve):
+for command in (
+    init_db,
+    create_user,
+    verify,
+    labels_command,
+    epcis_command,
+    demo,
+    seed_demo,
+    serve,
+):
     cli.add_command(command)
 
 # Subcommands register below, one line each.

@@ -103,3 +103,37 @@ def labels_command(codes, output: Path) -> None:
 def _safe_url(app: Flask) -> str:
     url = get_engine(app).url
     return url.render_as_string(hide_password=True)
+
+
+@click.command("epcis")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+@click.option(
+    "--since",
+    "since_seq",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Only events after this sequence number.",
+)
+def epcis_command(output: Path | None, since_seq: int) -> None:
+    """Export the event log as an EPCIS 2.0 JSON document."""
+    import json
+
+    from circularity.services import epcis
+
+    app = command_app()
+    with app.app_context():
+        from circularity.db import get_session
+
+        text = json.dumps(epcis.export(get_session(), since_seq), ensure_ascii=False, indent=1)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)

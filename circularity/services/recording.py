@@ -16,7 +16,6 @@ from sqlmodel import Session, select
 from circularity.models import Batch, Company, Event, EventBatch, User
 from circularity.services import chain
 from circularity.services.errors import Conflict, InvalidInput
-from circularity.services.quantities import kilograms
 
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -79,7 +78,10 @@ def company_uri(company_id: int) -> str:
 
 
 def quantity(batch: Batch, grams: int) -> dict:
-    return {"epcClass": batch_uri(batch), "quantity": kilograms(grams), "uom": "KGM"}
+    """An EPCIS quantity element. EPCIS wants a JSON number; a gram count divided by 1000
+    is a decimal with at most three places, which a double holds and prints back exactly.
+    The exact integer grams are in the event's mass ledger."""
+    return {"epcClass": batch_uri(batch), "quantity": grams / 1000, "uom": "KGM"}
 
 
 def record(

@@ -36,7 +36,7 @@ def test_register_records_an_epcis_object_event(ctx):
     assert payload["bizStep"] == "commissioning"
     assert payload["eventTimeZoneOffset"] == "+08:00"
     assert payload["quantityList"] == [
-        {"epcClass": f"urn:circularity:batch:{code}", "quantity": "3000", "uom": "KGM"}
+        {"epcClass": f"urn:circularity:batch:{code}", "quantity": 3000.0, "uom": "KGM"}
     ]
 
 
@@ -95,7 +95,7 @@ def test_a_weighed_difference_is_a_discrepancy_with_a_reason(ctx):
     }
     # The sent mass is still on record in the shipping event: nothing was overwritten.
     shipped = json.loads(ctx.exec(select(Event).where(Event.operation == "ship")).one().payload)
-    assert shipped["quantityList"][0]["quantity"] == "10000"
+    assert shipped["quantityList"][0]["quantity"] == 10000
 
 
 def test_only_the_holder_acts(ctx):
