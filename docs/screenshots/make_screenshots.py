@@ -34,7 +34,7 @@ from sqlmodel import select
 from circularity import create_app
 from circularity.db import get_engine, get_session
 from circularity.demo_park import DEMO_PASSWORD, SITES
-from circularity.models import Batch, EventBatch
+from circularity.models import Batch, Company, EventBatch
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -73,14 +73,12 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 180) -> N
     sys.exit("circularity demo did not answer in time")
 
 
-def pick_batches(database_url: str) -> tuple[str, str, str]:
+def pick_batch(database_url: str) -> tuple[str, str]:
     """The held batch with the longest history, and the login of its holder's staff."""
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "screenshots"})
     keys = {}
     with app.app_context():
         session = get_session()
-        from circularity.models import Company
-
         for site in SITES:
             company = session.exec(select(Company).where(Company.name == site.name)).first()
             if company is not None:
@@ -94,7 +92,7 @@ def pick_batches(database_url: str) -> tuple[str, str, str]:
             .order_by(events.desc(), Batch.id)
         ).first()
     get_engine(app).dispose()
-    return code, keys[company_id], keys[company_id]
+    return code, keys[company_id]
 
 
 def save(png: bytes, name: str) -> None:
@@ -135,7 +133,7 @@ def log_in(context, url: str, email: str):
 def shoot(url: str, folder: Path, database_url: str) -> None:
     from playwright.sync_api import sync_playwright
 
-    code, staff, _holder = pick_batches(database_url)
+    code, staff = pick_batch(database_url)
     staff_email = f"{staff}@demo.circularity"
     args = [
         "--no-sandbox",

@@ -156,7 +156,8 @@ def open_phone(chromium, live_server):
             context.grant_permissions(["camera"], origin=live_server.url)
             foreign = ForeignRequests()
             context.route("**/*", foreign)
-            context.set_default_timeout(15_000)
+            # Generous: the wasm decoder compiles slowly when the test suite runs in parallel.
+            context.set_default_timeout(30_000)
             return Phone(context.new_page(), foreign)
 
         yield launch
