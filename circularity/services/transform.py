@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from circularity.db import write_transaction
 from circularity.models import Batch, Company, User
+from circularity.models.account import utcnow
 from circularity.services import access, catalogue
 from circularity.services.custody import BASES, new_code
 from circularity.services.errors import InvalidInput
@@ -49,7 +50,7 @@ def split(
                 parts=format_mass(sum(masses)),
                 mass=format_mass(batch.mass_g),
             )
-        children = [_child(batch, grams, "split") for grams in masses]
+        children = [_child(batch, grams, "split", created_at=event_time) for grams in masses]
         session.add_all(children)
         batch.mass_g -= sum(masses)
         batch.status = "held" if batch.mass_g else "consumed"
@@ -96,7 +97,9 @@ def merge(
         if len({b.material_code for b in inputs}) > 1:
             raise InvalidInput("Only batches of one material can be merged.", "batches")
         basis = "weighed" if all(b.basis == "weighed" for b in inputs) else "estimated"
-        merged = _child(inputs[0], sum(b.mass_g for b in inputs), "merge", basis)
+        merged = _child(
+            inputs[0], sum(b.mass_g for b in inputs), "merge", basis, created_at=event_time
+        )
         session.add(merged)
         ledger = []
         for batch in inputs:
@@ -148,7 +151,7 @@ def close(
         batch = access.get_batch(session, user, code, lock=True)
         access.require_action(user, batch, "close", expected_version)
         route = catalogue.get_operation(operation)
-        products = _outputs(batch, outputs)
+        products = _outputs(batch, outputs, event_time)
         total = sum(p.mass_g for p in products)
         if total > batch.mass_g:
             raise InvalidInput(
@@ -218,7 +221,7 @@ def _part_masses(parts: list[tuple]) -> list[int]:
     return [to_grams(q, unit, field=f"parts[{i}]") for i, (q, unit) in enumerate(parts)]
 
 
-def _outputs(batch: Batch, outputs) -> list[Batch]:
+def _outputs(batch: Batch, outputs, event_time: datetime | None) -> list[Batch]:
     products = []
     for i, output in enumerate(o for o in outputs if o and str(o[1]).strip()):
         material, quantity_value, unit, basis = output
@@ -228,12 +231,21 @@ def _outputs(batch: Batch, outputs) -> list[Batch]:
         grams = to_grams(quantity_value, unit, field=f"outputs[{i}].quantity")
         if basis not in BASES:
             raise InvalidInput("Weighed or estimated?", f"outputs[{i}].basis")
-        products.append(_child(batch, grams, "treatment", basis, entry.code))
+        products.append(_child(batch, grams, "treatment", basis, entry.code, created_at=event_time))
     return products
 
 
-def _child(parent: Batch, grams: int, origin: str, basis: str | None = None, material=None):
+def _child(
+    parent: Batch,
+    grams: int,
+    origin: str,
+    basis: str | None = None,
+    material: str | None = None,
+    created_at: datetime | None = None,
+) -> Batch:
+    """A new batch made from ``parent``, dated by the event that made it."""
     return Batch(
+        created_at=created_at or utcnow(),
         code=new_code(),
         material_code=material or parent.material_code,
         company_id=parent.company_id,
