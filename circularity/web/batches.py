@@ -12,7 +12,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from circularity.db import get_session
-from circularity.services import access, catalogue, custody, labels, queries, transform
+from circularity.services import (
+    access,
+    catalogue,
+    custody,
+    exchanges,
+    labels,
+    queries,
+    transform,
+)
 from circularity.services.errors import ServiceError
 from circularity.services.quantities import UNITS
 from circularity.web.rendering import render
@@ -94,11 +102,11 @@ def _batch_page(code: str, status: int = 200, error: ServiceError | None = None,
         client_event_id=new_client_id(),
         names=queries.company_names(session),
         companies=queries.companies(session) if "ship" in actions else [],
+        exchanges=exchanges.open_for_shipment(session, batch) if "ship" in actions else [],
         mergeable=transform.held_batches_like(session, current_user, batch)
         if "merge" in actions
         else [],
         operations=catalogue.OPERATIONS,
-        materials=catalogue.materials() if "close" in actions else {},
         units=UNITS,
         label_url=labels.label_url(current_app.config["BASE_URL"], batch.code),
     )
@@ -129,6 +137,7 @@ def _perform(code: str, action: str):
             carrier=form.get("carrier"),
             vehicle=form.get("vehicle"),
             distance_km=form.get("distance_km"),
+            exchange_id=form.get("exchange") or None,
             **common,
         )
     if action == "receive":
@@ -225,3 +234,20 @@ def labels_sheet():
         mimetype="application/pdf",
         headers={"Content-Disposition": 'inline; filename="labels.pdf"'},
     )
+
+
+MATERIAL_LISTS = {"register": "materials", "close": "close-materials"}
+
+
+@bp.get("/materials/<any(register, close):form>")
+@login_required
+def material_options(form: str):
+    """The List of Waste as a datalist, fetched when a form needs it and cached by the
+    browser: the list is fixed in law and changes only with a new release."""
+    response = render(
+        "batches/_material_options.html",
+        list_id=MATERIAL_LISTS[form],
+        materials=catalogue.materials(),
+    )
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -260,3 +260,17 @@ def test_admin_creates_company_and_user(as_person, ctx):
         {"email": "pia@park.test", "password": "long enough pw"},
     )
     assert pia.status_code == 303
+
+
+def test_the_material_list_loads_when_needed_and_is_cached(as_person, ctx):
+    code = register(ctx)
+    client = as_person("alice")
+    page = client.get(f"/b/{code}").get_data(as_text=True)
+    assert page.count("<option value=") < 100  # the 842 codes are not in every batch page
+    assert 'hx-get="/materials/close"' in page
+    options = client.get("/materials/close")
+    assert options.headers["Cache-Control"] == "private, max-age=86400"
+    html = options.get_data(as_text=True)
+    assert html.count("<option") == 842 and 'id="close-materials"' in html
+    assert '<option value="13 02 05*">' in html
+    assert client.get("/materials/other").status_code == 404
