@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from circularity import config, db, errors
+from circularity import config, db, errors, i18n
 from circularity.extensions import babel, csrf, htmx, limiter, login_manager
 
 PACKAGE = Path(__file__).resolve().parent
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     babel.init_app(app)
+    i18n.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

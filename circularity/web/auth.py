@@ -3,14 +3,15 @@ scanned with the phone's camera app leads to the batch once logged in."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlmodel import select
 
 from circularity.db import get_session
 from circularity.extensions import limiter, login_manager
-from circularity.models import User
+from circularity.models import Company, User
 from circularity.services import accounts
 from circularity.web.rendering import render
 
@@ -23,10 +24,23 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The user with their company, in one query; the page header shows both."""
     try:
-        return get_session().get(User, int(user_id))
+        row = (
+            get_session()
+            .exec(
+                select(User, Company)
+                .outerjoin(Company, Company.id == User.company_id)
+                .where(User.id == int(user_id))
+            )
+            .first()
+        )
     except ValueError:
         return None
+    if row is None:
+        return None
+    g.user_company = row[1]
+    return row[0]
 
 
 def _safe_next(target: str | None) -> str:

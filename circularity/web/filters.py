@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from flask import Flask
+from flask import Flask, g
 from flask_login import current_user
 
 from circularity.db import get_session
@@ -26,7 +26,10 @@ def init_app(app: Flask) -> None:
 
 
 def user_company() -> dict:
-    """The logged-in person's company, for the page header."""
+    """The logged-in person's company, for the page header (loaded with the user)."""
     if current_user.is_authenticated and current_user.company_id:
-        return {"user_company": get_session().get(Company, current_user.company_id)}
+        company = g.get("user_company")
+        if company is None:
+            company = get_session().get(Company, current_user.company_id)
+        return {"user_company": company}
     return {"user_company": None}
