@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from mfa.matching.eligibility import Market, Stage, eligible_pairs
-from mfa.matching.explain import REASONS, Unmatched, explain_unmatched
+from mfa.matching.eligibility import Market, eligible_pairs, road_km
+from mfa.matching.explain import REASONS, Stage, Unmatched, explain_unmatched, offer_stages
 from mfa.matching.instance import (
     INSTANCE_FORMAT,
     RESULT_FORMAT,
@@ -41,7 +41,9 @@ __all__ = [
     "match",
     "match_file",
     "match_market",
+    "offer_stages",
     "parse_instance",
+    "road_km",
     "solve",
 ]
 
@@ -110,12 +112,12 @@ class MatchResult:
         }
 
 
-def match(instance: Instance, seed_per_node: int = 4, workers: int | None = None) -> MatchResult:
+def match(instance: Instance, seed_per_node: int = 1, workers: int | None = None) -> MatchResult:
     """The allocation that maximises net CO2 saved, with every leftover offer explained.
 
-    `seed_per_node` is how many best pairs per offer and per demand the first LP gets; it changes
-    speed, never the optimum (tests set it to 1 to exercise pricing). `workers` threads compute
-    eligibility (default: up to two, the cores of an ordinary server).
+    `seed_per_node` is how many nearest receivers per offer the first LP gets (each demand also
+    gets its nearest supplier of every material); it changes speed, never the optimum.
+    `workers` threads compute eligibility (default: up to two, the cores of an ordinary server).
     """
     market = eligible_pairs(instance, seed_per_node=seed_per_node, workers=workers)
     alloc = solve(market, instance.offer_tonnes, instance.demand_tonnes)
@@ -132,11 +134,13 @@ def match(instance: Instance, seed_per_node: int = 4, workers: int | None = None
         offer=offer,
         demand=demand,
         tonnes=tonnes,
-        distance_km=market.distance_km[pairs],
+        distance_km=road_km(instance, offer, demand),
         net_kgco2e=net,
         total_net_kgco2e=float(np.round(net, 3).sum()),
         upper_bound_kgco2e=alloc.upper_bound,
-        unmatched=explain_unmatched(instance, market.offer_stage, matched),
+        unmatched=explain_unmatched(
+            instance, matched, np.bincount(market.offer, minlength=instance.n_offers) > 0
+        ),
         eligible_pairs=market.n_pairs,
         rounds=alloc.rounds,
         columns=alloc.columns,

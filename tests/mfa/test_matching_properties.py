@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from mfa.matching import match, parse_instance
+from mfa.matching import eligible_pairs, match, parse_instance, solve
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
@@ -133,3 +133,49 @@ def test_allocation_is_feasible_and_optimal(data, seed):
                 assert taken[j] == pytest.approx(data["demands"][j]["tonnes"], abs=1e-6)
         else:
             assert not eligible
+
+
+def reference_reason(data, i):
+    """The first rule that every demand fails, replayed from the spec for offer i."""
+    o = data["offers"][i]
+    mat = data["materials"][o["material"]]
+    demands = [d for d in data["demands"] if o["material"] in d["accepts"]]
+    if not demands:
+        return "no_demand"
+    demands = [d for d in demands if d["company"] != o["company"]]
+    if not demands:
+        return "same_company_only"
+    demands = [d for d in demands if not mat["hazardous"] or d["hazardous_permit"]]
+    if not demands:
+        return "hazardous_permit_missing"
+    km = [
+        data["road_circuity"] * haversine_km(o["lat"], o["lon"], d["lat"], d["lon"])
+        for d in demands
+    ]
+    near = [k for d, k in zip(demands, km, strict=True)
+            if d["max_distance_km"] is None or k <= d["max_distance_km"]]  # fmt: skip
+    if not near:
+        return "beyond_max_distance"
+    if all(mat["benefit_kgco2e_per_t"] - data["transport_kgco2e_per_tkm"] * k <= 0 for k in near):
+        return "transport_exceeds_benefit"
+    return "demand_filled"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=markets())
+def test_reasons_follow_the_rules_in_order(data):
+    result = match(parse_instance(data)).to_json()
+    index = {o["id"]: i for i, o in enumerate(data["offers"])}
+    for u in result["unmatched"]:
+        assert u["reason"] == reference_reason(data, index[u["offer"]])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=markets())
+def test_warm_and_cold_lp_paths_agree(data):
+    inst = parse_instance(data)
+    market = eligible_pairs(inst, seed_per_node=1)
+    warm = solve(market, inst.offer_tonnes, inst.demand_tonnes, warm=True)
+    cold = solve(market, inst.offer_tonnes, inst.demand_tonnes, warm=False)
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-7, abs=1e-6)
+    assert warm.objective <= warm.upper_bound * (1 + 1e-9) + 1e-9
