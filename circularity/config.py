@@ -34,6 +34,9 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en"],
         "WTF_CSRF_TIME_LIMIT": None,
+        # Road km over great-circle km for matching distances: an assumption (docs/matching.md);
+        # set it in instance/config.py.
+        "ROAD_CIRCUITY": 1.3,
     }
 
 

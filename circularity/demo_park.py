@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from circularity.models import Company, User
-from circularity.services import access, accounts, catalogue, custody, transform
+from circularity.services import access, accounts, catalogue, custody, market, transform
 
 DEMO_PASSWORD = "circularity-demo"
 SEED = 2028
@@ -336,6 +336,54 @@ class _Seeder:
         )
 
 
+# What the demo companies list in the market: (site, material, tonnes, period) offers and
+# (site, accepted materials, tonnes, period, max km, hazardous permit) demands, from the streams.
+DEMO_OFFERS = [
+    ("steel2", "120101", "30", "month"),
+    ("auto", "120101", "40", "month"),
+    ("recyc", "191202", "45", "month"),
+    ("elec2", "150101", "6", "month"),
+    ("recyc2", "191201", "12", "month"),
+    ("food", "150102", "2", "month"),
+    ("build2", "170101", "60", "month"),
+    ("auto", "130205", "0.8", "month"),
+    ("logi", "150103", "12", "month"),
+    ("steel", "100202", "250", "month"),
+]
+DEMO_DEMANDS = [
+    ("steel", "120101, 191202, 170405", "80", "month", "25", False),
+    ("paper", "150101, 191201", "15", "month", "", False),
+    ("recyc", "150102", "5", "month", "20", False),
+    ("build", "170101", "40", "month", "15", False),
+    ("haz", "130205", "2", "month", "", True),
+    ("cement", "100202, 170101", "300", "month", "", False),
+]
+
+
+def list_market(seeder: "_Seeder") -> None:
+    """A few offers and demands so the coordinator's pages have a market to match."""
+    for site, material, tonnes, period in DEMO_OFFERS:
+        market.create_offer(
+            seeder.session,
+            seeder.staff[site],
+            material=material,
+            tonnes=tonnes,
+            period=period,
+            client_token=seeder.client_id(),
+        )
+    for site, accepts, tonnes, period, max_km, permit in DEMO_DEMANDS:
+        market.create_demand(
+            seeder.session,
+            seeder.staff[site],
+            accepts=accepts,
+            tonnes=tonnes,
+            period=period,
+            max_distance_km=max_km,
+            hazardous_permit=permit,
+            client_token=seeder.client_id(),
+        )
+
+
 def seed(session: Session, now: datetime | None = None, streams: list[Stream] | None = None):
     """Create the demo park in an empty database; returns the logins by company key."""
     if session.exec(select(Company)).first() is not None:
@@ -347,4 +395,5 @@ def seed(session: Session, now: datetime | None = None, streams: list[Stream] | 
     for stream in STREAMS if streams is None else streams:
         seeder.run_stream(stream)
     seeder.splits_and_merges()
+    list_market(seeder)
     return logins

@@ -6,15 +6,47 @@ compares against the migrations.
 
 from circularity.models.account import ROLES, Company, User
 from circularity.models.batch import BATCH_STATUSES, Batch
+from circularity.models.carbon import (
+    INVENTORY_AREAS,
+    Credit,
+    CreditRun,
+    Factor,
+    FactorSet,
+    InventoryEntry,
+)
 from circularity.models.event import ChainHead, Event, EventBatch
+from circularity.models.market import (
+    LISTING_STATUSES,
+    Demand,
+    Exchange,
+    ExchangeShipment,
+    MatchRun,
+    Offer,
+    Proposal,
+    ProposalDecision,
+)
 
 __all__ = [
     "BATCH_STATUSES",
+    "INVENTORY_AREAS",
+    "LISTING_STATUSES",
     "ROLES",
     "Batch",
     "ChainHead",
     "Company",
+    "Credit",
+    "CreditRun",
+    "Demand",
     "Event",
     "EventBatch",
+    "Factor",
+    "FactorSet",
+    "InventoryEntry",
+    "Exchange",
+    "ExchangeShipment",
+    "MatchRun",
+    "Offer",
+    "Proposal",
+    "ProposalDecision",
     "User",
 ]

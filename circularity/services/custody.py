@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from circularity.db import write_transaction
 from circularity.models import Batch, Company, Event, EventBatch, User
-from circularity.services import access, catalogue
+from circularity.services import access, catalogue, exchanges
 from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from circularity.services.quantities import format_mass, kilograms, parse_decimal, to_grams
 from circularity.services.recording import (
@@ -119,8 +119,13 @@ def ship(
     client_event_id: str,
     expected_version=None,
     event_time: datetime | None = None,
+    exchange_id=None,
 ) -> Outcome:
-    """Send a held batch to another company; it is in transit until that company receives it."""
+    """Send a held batch to another company; it is in transit until that company receives it.
+
+    With ``exchange_id`` the shipment fulfils that agreed exchange, which must go from the
+    holder to the destination in the batch's material; the payload names it.
+    """
     check_client_id(client_event_id)
     with write_transaction(session):
         if done := replay(session, client_event_id, "ship", user):
@@ -132,13 +137,17 @@ def ship(
             raise InvalidInput(
                 "Choose another company than the one holding the batch.", "destination"
             )
+        exchange = None
+        if exchange_id not in (None, ""):
+            exchange = exchanges.check_shipment(session, exchange_id, batch, destination.id)
         carrier, vehicle = text_field(carrier, "carrier", 200), text_field(vehicle, "vehicle", 50)
         km = _distance(distance_km)
         batch.status, batch.destination_company_id = "in_transit", destination.id
         batch.version += 1
         session.add(batch)
         company = session.get(Company, batch.company_id)
-        return record(
+        fields = {"circ:exchangeID": exchange.id} if exchange else {}
+        outcome = record(
             session,
             operation="ship",
             user=user,
@@ -161,8 +170,12 @@ def ship(
                 "circ:distanceKm": km,
                 "circ:carrier": carrier,
                 "circ:vehicle": vehicle,
+                **fields,
             },
         )
+        if exchange:
+            exchanges.link_shipment(session, exchange, outcome.event, batch)
+        return outcome
 
 
 def receive(

@@ -1,0 +1,102 @@
+"""Emission factors the market uses, shipped in circularity/data with their source.
+
+Until the emission-factor library exists, a material's benefit is DEFRA 2025 "Material use"
+primary production minus closed-loop source, per tonne, reached through a hand-reviewed
+List-of-Waste -> DEFRA material table. A code without a reviewed mapping, or whose DEFRA
+material lacks either factor, has *no factor*: it is never credited with a guess.
+"""
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+
+from flask import current_app, has_app_context
+
+from circularity.services.catalogue import DATA
+from mfa.benefits import CLOSED_LOOP, PRIMARY, material_factors
+
+FACTOR_EDITION = "DEFRA 2025"
+FACTOR_SOURCE = (
+    "UK Government GHG Conversion Factors for Company Reporting 2025 (DESNZ/DEFRA): Material use, "
+    "primary material production minus closed-loop source; Freighting goods, HGV (all diesel), "
+    "all HGVs, average laden. Open Government Licence v3.0"
+)
+MATERIAL_USE_FILE = "defra_ghg_cf_2025_material_use.csv"
+FREIGHT_FILE = "defra_ghg_cf_2025_freight_hgv.csv"
+MAPPING_FILE = "low_to_defra_material.csv"
+#: Road distance over great-circle distance when no road network is at hand; an assumption,
+#: overridden by the ROAD_CIRCUITY setting.
+DEFAULT_ROAD_CIRCUITY = 1.3
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """A material's avoided kg CO2e per tonne, or None with the reason it has no factor."""
+
+    material_code: str
+    defra_material: str | None
+    primary: float | None
+    closed_loop: float | None
+    comment: str
+
+    @property
+    def kgco2e_per_t(self) -> float | None:
+        if self.primary is None or self.closed_loop is None:
+            return None
+        return self.primary - self.closed_loop
+
+    @property
+    def no_factor_reason(self) -> str | None:
+        """'unmapped' (no reviewed DEFRA material), 'blank' (DEFRA lacks a factor) or None."""
+        if self.defra_material is None:
+            return "unmapped"
+        return "blank" if self.kgco2e_per_t is None else None
+
+
+@dataclass(frozen=True)
+class Transport:
+    kgco2e_per_tkm: float
+    row_id: str
+    description: str
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with open(DATA / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def _factors() -> dict[str, dict[str, float]]:
+    return material_factors(_read(MATERIAL_USE_FILE))
+
+
+@cache
+def mapping() -> dict[str, tuple[str, str]]:
+    """List-of-Waste code -> (DEFRA material, why), as reviewed."""
+    return {row["low_code"]: (row["defra_material"], row["comment"]) for row in _read(MAPPING_FILE)}
+
+
+def benefit(material_code: str) -> Benefit:
+    entry = mapping().get(material_code)
+    if entry is None:
+        return Benefit(material_code, None, None, None, "")
+    defra, comment = entry
+    factors = _factors().get(defra, {})
+    return Benefit(material_code, defra, factors.get(PRIMARY), factors.get(CLOSED_LOOP), comment)
+
+
+@cache
+def transport() -> Transport:
+    """The one freight row shipped: DEFRA 2025 HGV (all diesel), all HGVs, average laden."""
+    (row,) = _read(FREIGHT_FILE)
+    return Transport(
+        float(row["GHG Conversion Factor 2025"]),
+        row["ID"],
+        f"{row['Level 2']}, {row['Level 3']}, {row['Column Text']} ({row['UOM']})",
+    )
+
+
+def road_circuity() -> float:
+    if has_app_context():
+        return float(current_app.config.get("ROAD_CIRCUITY", DEFAULT_ROAD_CIRCUITY))
+    return DEFAULT_ROAD_CIRCUITY
