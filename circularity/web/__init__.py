@@ -4,9 +4,9 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from circularity.web import admin, auth, batches, filters, home, market, scan
+    from circularity.web import admin, analysis, auth, batches, filters, home, market, scan
 
     filters.init_app(app)
 
-    for module in (auth, home, batches, scan, admin, market):
+    for module in (auth, home, batches, scan, admin, analysis, market):
         app.register_blueprint(module.bp)

@@ -1,0 +1,273 @@
+"""Database rows -> mfa's plain inputs: the custody records and stock changes of a period.
+
+This is the one place where the event log becomes material-flow data; everything the analysis
+pages show is computed by ``mfa`` from what this module hands it. Processes are companies,
+named ``c<company id>`` (display names travel beside them), plus mfa's boundary nodes.
+
+How events become records (mfa.model), per ledger row of the event:
+
+- register: generation at the company, the registered mass.
+- ship: shipment source -> destination of the mass the batch had when it was sent. In the flow
+  model custody passes at shipment, so a batch in transit counts in the receiver's stock.
+- receive and correct: the ledger delta is a second weighing of the same batch. A negative one
+  is a loss at the receiver (or, for a correction, at the holder): mfa puts it on the edge to
+  "atmosphere". A positive one (more weighed than sent, or a correction upward) is a generation
+  record at that company: mass that entered custody without a registration. mfa masses are
+  never negative, so the sign decides the kind. Both are marked as discrepancies, so the
+  reconciliation can leave them out (circularity.services.figures).
+- split and merge: no record; the mass stays with one company in other batches.
+- close: closing at the holder with its R/D route; each output batch is a treatment record.
+
+The stock change of a company is what it holds at the end of the period minus at the start,
+from the same ledger: every row's delta counted at the event's company (the holder), and a
+shipment moving the batch's mass from the sender to the receiver. So for every company
+received + generated + produced = shipped + closed + lost + stock change, exactly.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case
+from sqlmodel import Session, select
+
+from circularity.models import Batch, Company, Event, EventBatch
+from circularity.services.errors import InvalidInput
+from circularity.services.recording import park_timezone
+from mfa.model import CustodyRecord, RecordKind, Stock
+from mfa.uncertainty import DEFAULT_RELATIVE_SD, standard_deviation
+
+#: A period chosen without dates: the 90 days up to and including today. A rolling window
+#: always holds recent data; a calendar quarter can be chosen with the dates.
+DEFAULT_DAYS = 90
+#: Records that are a second weighing of a batch already in custody, not a movement.
+DISCREPANCY_REASONS = frozenset({"receive", "correct"})
+
+BOUNDARY_LABELS = {
+    "generation": _l("Generated"),
+    "transformation": _l("Produced by treatment"),
+    "imports": _l("Imports"),
+    "exports": _l("Exports"),
+    "atmosphere": _l("Lost"),
+    "recycling": _l("Recycling (R2-R11)"),
+    "energy_recovery": _l("Energy recovery (R1)"),
+    "incineration": _l("Incineration (D10, D11)"),
+    "landfill": _l("Landfill (D1, D5, D12)"),
+    "release": _l("Release to land or water"),
+    "pretreatment": _l("Preliminary treatment"),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days in the park's time zone, ``last`` included."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        """The first instant of the period, in UTC (as event times are)."""
+        return _utc(self.first)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the period, in UTC: the period is [start, end)."""
+        return _utc(self.last + timedelta(days=1))
+
+
+def _utc(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=park_timezone()).astimezone(UTC)
+
+
+def parse_period(start: str | None, end: str | None, today: date | None = None) -> Period:
+    """The period from two ISO dates (either may be empty); raises InvalidInput naming the field."""
+    today = today or datetime.now(park_timezone()).date()
+    last = _date(end, "end") or today
+    first = _date(start, "start") or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise InvalidInput("The period must end on or after the day it starts.", "end")
+    return Period(first, last)
+
+
+def _date(value: str | None, field: str) -> date | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("Give the date as YYYY-MM-DD.", field) from None
+
+
+def process_id(company_id: int) -> str:
+    return f"c{company_id}"
+
+
+@dataclass
+class CustodyData:
+    """What mfa needs for one period, with what the pages need to explain it.
+
+    ``reasons`` runs beside ``records``: the operation each record came from, so a discrepancy
+    (a second weighing) can be told from a movement.
+    """
+
+    period: Period
+    records: list[CustodyRecord]
+    reasons: list[str]
+    stocks: list[Stock]
+    names: dict[str, str]
+    relative_sd: dict[str, float]
+
+    def reported(self) -> list[CustodyRecord]:
+        """The records that report a movement, without the discrepancies between weighings."""
+        return [r for r, why in zip(self.records, self.reasons, strict=True)
+                if why not in DISCREPANCY_REASONS]  # fmt: skip
+
+
+def relative_sd() -> dict[str, float]:
+    """The uncertainty table: ``UNCERTAINTY_RELATIVE_SD`` in the app config, else mfa's."""
+    configured = current_app.config.get("UNCERTAINTY_RELATIVE_SD") if has_app_context() else None
+    return dict(configured or DEFAULT_RELATIVE_SD)
+
+
+def process_names(session: Session) -> dict[str, str]:
+    """Display names of every process: companies by name, boundary nodes by what they mean."""
+    names = {key: str(label) for key, label in BOUNDARY_LABELS.items()}
+    taken = set(names.values())
+    for company_id, name in session.exec(select(Company.id, Company.name)).all():
+        names[process_id(company_id)] = name if name not in taken else f"{name} (c{company_id})"
+    return names
+
+
+def custody_data(session: Session, period: Period) -> CustodyData:
+    """Records and stock changes of the period, from one query over the ledger.
+
+    The query reads every ledger row, up to the period's end, of the batches the period
+    touched: the rows before the period give the mass a batch had when it was shipped and the
+    basis it was obtained by. No query per row.
+    """
+    start, end = period.start, period.end
+    touched = (
+        select(EventBatch.batch_id)
+        .join(Event, Event.id == EventBatch.event_id)
+        .where(Event.event_time >= start, Event.event_time < end)
+    )
+    rows = session.exec(
+        select(
+            Event.operation,
+            Event.event_time,
+            Event.company_id,
+            Event.source_company_id,
+            Event.destination_company_id,
+            Event.route,
+            EventBatch.batch_id,
+            EventBatch.role,
+            EventBatch.mass_delta_g,
+            Batch.code,
+            Batch.material_code,
+            Batch.basis,
+            case((Event.operation == "register", Event.payload), else_=None),
+        )
+        .join(EventBatch, EventBatch.event_id == Event.id)
+        .join(Batch, Batch.id == EventBatch.batch_id)
+        .where(Event.event_time < end, EventBatch.batch_id.in_(touched))
+        .order_by(Event.seq, EventBatch.id)
+    ).all()
+    table = relative_sd()
+    builder = _Builder(table)
+    for row in rows:
+        builder.add(*row, in_period=_aware(row[1]) >= start)
+    return CustodyData(
+        period, builder.records, builder.reasons, builder.stocks(), process_names(session), table
+    )
+
+
+class _Builder:
+    """Walks the ledger rows in chain order, keeping each batch's mass and basis."""
+
+    def __init__(self, table: dict[str, float]):
+        self.table = table
+        self.mass: dict[int, int] = {}
+        self.basis: dict[int, str] = {}
+        self.records: list[CustodyRecord] = []
+        self.reasons: list[str] = []
+        # (process, material) -> batch code -> net grams held at the end minus at the start
+        self.held: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.batch_basis: dict[str, str] = {}
+
+    def add(self, operation, when, company, source, destination, route, batch_id, role, delta,
+            code, material, basis_now, register_payload, in_period: bool) -> None:  # fmt: skip
+        before = self.mass.get(batch_id, 0)
+        self.mass[batch_id] = before + delta
+        basis = self._basis(operation, batch_id, role, basis_now, register_payload)
+        if not in_period:
+            return
+        self.batch_basis[code] = basis
+        when = _aware(when)
+        holder = process_id(company)
+
+        def emit(kind: RecordKind, grams: int, **fields) -> None:
+            fields.setdefault("source", holder)
+            self.records.append(CustodyRecord(
+                code, material, grams / 1000, target=fields.pop("target", None), time=when,
+                kind=kind.value, basis=fields.pop("basis", basis), **fields,
+            ))  # fmt: skip
+            self.reasons.append(operation)
+
+        if operation == "ship":
+            sender, receiver = process_id(source), process_id(destination)
+            emit(RecordKind.SHIPMENT, before, source=sender, target=receiver)
+            self.held[(sender, material)][code] -= before
+            self.held[(receiver, material)][code] += before
+            return
+        self.held[(holder, material)][code] += delta
+        if operation == "register":
+            emit(RecordKind.GENERATION, delta)
+        elif operation in DISCREPANCY_REASONS and delta:
+            kind = RecordKind.LOSS if delta < 0 else RecordKind.GENERATION
+            emit(kind, abs(delta))
+        elif operation == "close" and role == "input":
+            emit(RecordKind.CLOSING, -delta, route=route)
+        elif operation == "close":
+            emit(RecordKind.TREATMENT, delta)
+
+    def _basis(self, operation, batch_id, role, basis_now, register_payload) -> str:
+        """How the batch's mass was obtained at this event, followed through the events.
+
+        The registration declares it and a receipt weighs. The batches a split, merge or
+        treatment creates, and a correction, carry the basis the batch has now: the events do
+        not record it, and it changes only when the batch is received or corrected.
+        """
+        if operation == "register":
+            declared = json.loads(register_payload).get("ilmd", {}).get("circ:basis")
+            self.basis[batch_id] = declared if declared in self.table else basis_now
+        elif operation == "receive":
+            self.basis[batch_id] = "weighed"
+        elif operation == "correct" or (role == "output" and batch_id not in self.basis):
+            self.basis[batch_id] = basis_now
+        return self.basis.get(batch_id, basis_now)
+
+    def stocks(self) -> list[Stock]:
+        """Stock change per company and material; each batch's net contribution has its own
+        standard deviation (from its basis), and they add in quadrature."""
+        out = []
+        for (process, material), batches in sorted(self.held.items()):
+            change = sum(batches.values())
+            variance = sum(
+                standard_deviation(grams / 1000, self.batch_basis.get(code, "weighed"),
+                                   self.table) ** 2
+                for code, grams in batches.items()
+                if grams
+            )  # fmt: skip
+            if change or variance:
+                out.append(Stock(process, material, change / 1000, variance**0.5))
+        return out
+
+
+def _aware(moment: datetime) -> datetime:
+    """Event times in UTC; a database that drops the zone returns them naive, meaning UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,279 @@
+"""What the analysis pages show: reconciliation, indicators, Sankey diagrams, a flow's batches.
+
+Each function takes the period's custody data (circularity.services.analysis) and asks mfa for
+the figures; nothing here writes, so every page is a GET. Scopes: the park, one company (the
+flows that touch it) or one material (its records only).
+"""
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from circularity.models import Batch, Company
+from circularity.services import catalogue
+from circularity.services.analysis import CustodyData, process_id
+from circularity.services.errors import InvalidInput, NotFound
+from mfa.balance import Balance, mass_balances, unbalanced
+from mfa.indicators import (
+    ParkRates,
+    SymbiosisFigures,
+    outflow_circularity,
+    park_rates,
+    symbiosis,
+)
+from mfa.model import BOUNDARY, Flow, RecordKind, RecordTable, Stock, build_flows, to_flow_system
+from mfa.reconcile import Estimate, Reconciliation, reconcile
+from mfa.routes import Fate
+from mfa.sankey import SankeyLayout, SankeyLink, layout, sankey_links
+
+#: Relative imbalance above which a company is listed as not balancing (1 %).
+BALANCE_TOLERANCE = 0.01
+#: Batches listed on one flow's page; a park-year flow can carry thousands.
+MAX_BATCHES = 500
+GROUPINGS = ("company", "material")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The park, one company (``company`` is its process id) or one material."""
+
+    company: str | None = None
+    material: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "company" if self.company else "material" if self.material else "park"
+
+
+def parse_scope(session: Session, company: str | None, material: str | None) -> Scope:
+    """The scope from the query string; raises NotFound or InvalidInput naming the field."""
+    company, material = (company or "").strip(), (material or "").strip()
+    if company and material:
+        raise InvalidInput("Choose a company or a material, not both.", "material")
+    if company:
+        try:
+            row = session.get(Company, int(company))
+        except ValueError:
+            row = None
+        if row is None:
+            raise NotFound("Choose a company of the park.", "company")
+        return Scope(company=process_id(row.id))
+    if material:
+        return Scope(material=catalogue.get_material(material).code)
+    return Scope()
+
+
+def parse_grouping(value: str | None) -> str:
+    by = (value or "company").strip()
+    if by not in GROUPINGS:
+        raise InvalidInput("Group the flows by company or by material.", "by")
+    return by
+
+
+def _table(data: CustodyData, records) -> RecordTable:
+    return RecordTable(records, data.period.start, data.period.end, relative_sd=data.relative_sd)
+
+
+def scoped_flows(data: CustodyData, scope: Scope, by: str = "company") -> list[Flow]:
+    """The period's flows in the scope: a material's own, or those that touch the company."""
+    records = data.records
+    if scope.material:
+        records = [r for r in records if r.material == scope.material]
+    flows = build_flows(_table(data, records), by=by)
+    if scope.company:
+        flows = [f for f in flows if scope.company in (f.source, f.target)]
+    return flows
+
+
+def company_stocks(stocks: list[Stock]) -> list[Stock]:
+    """Stock changes summed over materials; standard deviations add in quadrature."""
+    totals: dict[str, list[float]] = {}
+    for s in stocks:
+        entry = totals.setdefault(s.process, [0.0, 0.0])
+        entry[0] += s.change_kg
+        entry[1] += (s.sd_kg or 0.0) ** 2
+    return [Stock(p, "*", change, var**0.5) for p, (change, var) in sorted(totals.items())]
+
+
+@dataclass
+class FlowCheck:
+    flow: Flow
+    estimate: Estimate
+
+
+@dataclass
+class ReconciliationReport:
+    """The reconciliation of the reported flows, and each company's balance."""
+
+    result: Reconciliation
+    flows: list[FlowCheck]
+    flagged: list[FlowCheck]
+    flagged_stocks: list[tuple[str, Estimate]]
+    balances: list[Balance]
+    unbalanced: list[Balance]
+    discrepancies: int
+
+
+def reconciliation(data: CustodyData) -> ReconciliationReport:
+    """Reconcile the reported flows of the period at company level.
+
+    Receipt discrepancies and corrections are left out of the flows: they are the difference
+    between two weighings of one batch, not a movement, so the test is whether the sender's
+    and the receiver's figures can both be right. Stock changes come from what each company
+    weighed (the ledger). With every record kept the balance closes by construction and the
+    test would have nothing to say.
+    """
+    reported = data.reported()
+    flows = build_flows(_table(data, reported), by="company")
+    stocks = company_stocks(data.stocks)
+    result = reconcile(to_flow_system(flows, stocks, unit="kg"))
+    checks = [FlowCheck(f, result.flows[f.id]) for f in flows]
+    flagged = sorted((c for c in checks if c.estimate.flagged),
+                     key=lambda c: -(c.estimate.test or 0.0))  # fmt: skip
+    balances = mass_balances(flows, stocks)
+    return ReconciliationReport(
+        result=result,
+        flows=checks,
+        flagged=flagged,
+        flagged_stocks=[(p, e) for p, e in result.stocks.items() if e.flagged],
+        balances=balances,
+        unbalanced=unbalanced(balances, BALANCE_TOLERANCE),
+        discrepancies=len(data.records) - len(reported),
+    )
+
+
+@dataclass
+class OutflowRow:
+    process: str
+    outflow_kg: float
+    circular: float
+
+
+@dataclass
+class Indicators:
+    """The circularity figures of one scope, with the masses behind each."""
+
+    scope: Scope
+    rates: ParkRates
+    recycled_kg: float
+    secondary_inflow_kg: float
+    outflow: list[OutflowRow]
+    outflow_share: float | None
+    symbiosis: SymbiosisFigures
+    records: int
+    flows: int
+    materials: list[str] = field(default_factory=list)
+
+
+def indicators(data: CustodyData, scope: Scope) -> Indicators:
+    """Recycling and landfill diversion, circular outflow and the symbiosis network of a scope.
+
+    Circular material use, circular inflow and the MCI need data custody does not hold (virgin
+    inputs, total inflows, product design); the page says so instead of showing a number.
+    """
+    records = data.records
+    if scope.material:
+        records = [r for r in records if r.material == scope.material]
+    table = _table(data, records)
+    closings = records
+    if scope.company:
+        closings = [
+            r for r in records if r.kind == RecordKind.CLOSING and r.source == scope.company
+        ]
+    rates = park_rates(_table(data, closings))
+    flows = scoped_flows(data, scope)
+    circular = outflow_circularity(table)
+    totals: dict[str, float] = {}
+    for f in build_flows(table, by="company"):
+        if f.source not in BOUNDARY:
+            totals[f.source] = totals.get(f.source, 0.0) + f.mass_kg
+    outflow = [
+        OutflowRow(p, totals[p], circular.get(p, 0.0))
+        for p in sorted(totals, key=lambda p: -totals[p])
+        if not scope.company or p == scope.company
+    ]
+    whole = sum(row.outflow_kg for row in outflow)
+    share = sum(r.outflow_kg * r.circular for r in outflow) / whole if whole else None
+    inflow = sum(
+        r.mass_kg
+        for r in records
+        if r.kind == RecordKind.SHIPMENT and (not scope.company or r.target == scope.company)
+    )
+    return Indicators(
+        scope=scope,
+        rates=rates,
+        recycled_kg=rates.by_fate_kg[Fate.RECYCLING],
+        secondary_inflow_kg=inflow,
+        outflow=outflow,
+        outflow_share=share,
+        symbiosis=symbiosis(flows),
+        records=len(records),
+        flows=len(flows),
+        materials=sorted({r.material for r in records}),
+    )
+
+
+def sankey(data: CustodyData, scope: Scope, by: str) -> SankeyLayout:
+    """The scope's flows as a laid-out Sankey diagram, nodes named for people."""
+    names = data.names
+    links = [
+        SankeyLink(names.get(x.source, x.source), names.get(x.target, x.target), x.value,
+                   x.material)
+        for x in sankey_links(scoped_flows(data, scope, by), by=by)
+    ]  # fmt: skip
+    return layout(links)
+
+
+@dataclass
+class FlowBatch:
+    batch: Batch
+    mass_kg: float
+    kinds: list[str]
+
+
+@dataclass
+class FlowDetail:
+    """One flow and the batches behind it, each with the mass it carried in this flow."""
+
+    source: str
+    target: str
+    material: str
+    mass_kg: float
+    batches: list[FlowBatch]
+    total_batches: int
+
+
+def flow_batches(
+    session: Session, data: CustodyData, source: str, target: str, material: str = "*"
+) -> FlowDetail:
+    """The batches behind the flow source -> target (of one material, or "*" for all).
+
+    Raises NotFound when the period has no such flow.
+    """
+    table = _table(data, data.records)
+    index = {n: i for i, n in enumerate(table.nodes)}
+    if source not in index or target not in index:
+        raise NotFound("The period has no such flow.", "source")
+    hit = (table.source == index[source]) & (table.target == index[target])
+    masses: dict[str, float] = {}
+    kinds: dict[str, list[str]] = {}
+    for i in hit.nonzero()[0].tolist():
+        record = data.records[i]
+        if material != "*" and record.material != material:
+            continue
+        masses[record.batch_id] = masses.get(record.batch_id, 0.0) + record.mass_kg
+        kinds.setdefault(record.batch_id, [])
+        if data.reasons[i] not in kinds[record.batch_id]:
+            kinds[record.batch_id].append(data.reasons[i])
+    if not masses:
+        raise NotFound("The period has no such flow.", "source")
+    codes = sorted(masses, key=lambda c: (-masses[c], c))[:MAX_BATCHES]
+    rows = {b.code: b for b in session.exec(select(Batch).where(Batch.code.in_(codes))).all()}
+    return FlowDetail(
+        source=source,
+        target=target,
+        material=material,
+        mass_kg=sum(masses.values()),
+        batches=[FlowBatch(rows[c], masses[c], kinds[c]) for c in codes if c in rows],
+        total_batches=len(masses),
+    )

@@ -1,0 +1,130 @@
+"""Analysis pages for park management: reconciliation, indicators, Sankey diagrams, drill-down.
+
+Every page is a GET that computes and changes nothing, so a period can be bookmarked and
+shared. The period comes as ``start`` and ``end`` dates; a bad one answers 422 naming the field.
+"""
+
+import json
+
+from flask import Blueprint, Response, request
+from flask_babel import gettext as _
+
+from circularity.db import get_session
+from circularity.services import analysis, catalogue, figures, queries
+from circularity.web.rendering import render
+from circularity.web.roles import roles_required
+from mfa.sankey import to_svg
+from mfa.sankey_io import to_csv, to_json, to_png
+
+bp = Blueprint("analysis", __name__, url_prefix="/analysis")
+
+ANALYSTS = ("management", "coordinator", "admin")
+DOWNLOADS = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "csv": "text/csv",
+    "json": "application/json",
+}
+
+
+def _period() -> analysis.Period:
+    return analysis.parse_period(request.args.get("start"), request.args.get("end"))
+
+
+def _context(period: analysis.Period, **extra) -> dict:
+    """What every analysis page needs to repeat its period in links and forms."""
+    args = {"start": period.first.isoformat(), "end": period.last.isoformat()}
+    return {"period": period, "period_args": args, **extra}
+
+
+@bp.get("/")
+@roles_required(*ANALYSTS)
+def index():
+    """Indicators and the Sankey diagram of the park, a company or a material."""
+    session = get_session()
+    period = _period()
+    scope = figures.parse_scope(session, request.args.get("company"), request.args.get("material"))
+    by = figures.parse_grouping(request.args.get("by"))
+    data = analysis.custody_data(session, period)
+    diagram = figures.sankey(data, scope, by)
+    return render(
+        "analysis/index.html",
+        **_context(period),
+        scope=scope,
+        by=by,
+        figures=figures.indicators(data, scope),
+        flows=figures.scoped_flows(data, scope, by),
+        svg=to_svg(diagram, title=_("Material flows")) if diagram.links else "",
+        names=data.names,
+        companies=queries.companies(session, active_only=False),
+        materials=catalogue.materials(),
+        scope_args=_scope_args(),
+        view_args={**_context(period)["period_args"], **_scope_args()},
+    )
+
+
+def _scope_args() -> dict:
+    return {k: request.args[k] for k in ("company", "material", "by") if request.args.get(k)}
+
+
+@bp.get("/sankey.<any(svg, png, csv, json):fmt>")
+@roles_required(*ANALYSTS)
+def sankey_download(fmt: str):
+    session = get_session()
+    period = _period()
+    scope = figures.parse_scope(session, request.args.get("company"), request.args.get("material"))
+    by = figures.parse_grouping(request.args.get("by"))
+    diagram = figures.sankey(analysis.custody_data(session, period), scope, by)
+    if fmt == "svg":
+        body = to_svg(diagram, title=_("Material flows"))
+    elif fmt == "png":
+        body = to_png(diagram)
+    elif fmt == "csv":
+        body = to_csv(diagram)
+    else:
+        body = json.dumps(to_json(diagram), ensure_ascii=False, indent=1)
+    name = f"sankey-{scope.kind}-{period.first.isoformat()}-{period.last.isoformat()}.{fmt}"
+    return Response(
+        body,
+        mimetype=DOWNLOADS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/reconcile")
+@roles_required(*ANALYSTS)
+def reconcile():
+    """The reconciliation of the period's reported flows and each company's imbalance."""
+    session = get_session()
+    period = _period()
+    data = analysis.custody_data(session, period)
+    return render(
+        "analysis/reconcile.html",
+        **_context(period),
+        report=figures.reconciliation(data),
+        names=data.names,
+        tolerance=figures.BALANCE_TOLERANCE,
+    )
+
+
+@bp.get("/flow")
+@roles_required(*ANALYSTS)
+def flow():
+    """The batches behind one flow, each linked to its page."""
+    session = get_session()
+    period = _period()
+    data = analysis.custody_data(session, period)
+    detail = figures.flow_batches(
+        session,
+        data,
+        request.args.get("source", ""),
+        request.args.get("target", ""),
+        request.args.get("material", "*") or "*",
+    )
+    return render(
+        "analysis/flow.html",
+        **_context(period),
+        detail=detail,
+        names=data.names,
+        max_batches=figures.MAX_BATCHES,
+    )
