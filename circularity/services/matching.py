@@ -25,7 +25,7 @@ from circularity.models import (
     ProposalDecision,
     User,
 )
-from circularity.services import carbon, catalogue, market
+from circularity.services import catalogue, market, market_factors
 from circularity.services.errors import Conflict, Forbidden, NotFound
 from mfa.matching import INSTANCE_FORMAT, match_market
 
@@ -106,7 +106,7 @@ def build_instance(session: Session) -> tuple[dict, list[dict]]:
         tonnes = remaining_tonnes(offer.mass_g, offer.period_days, offer_commit.get(offer.id, 0))
         if tonnes <= EPSILON_T:
             continue
-        factor = carbon.benefit(offer.material_code)
+        factor = market_factors.benefit(offer.material_code)
         if factor.kgco2e_per_t is None:
             excluded.append(
                 {
@@ -151,8 +151,8 @@ def build_instance(session: Session) -> tuple[dict, list[dict]]:
         )
     instance = {
         "format": INSTANCE_FORMAT,
-        "transport_kgco2e_per_tkm": carbon.transport().kgco2e_per_tkm,
-        "road_circuity": carbon.road_circuity(),
+        "transport_kgco2e_per_tkm": market_factors.transport().kgco2e_per_tkm,
+        "road_circuity": market_factors.road_circuity(),
         "materials": dict(sorted(materials.items())),
         "offers": offers,
         "demands": demands,
@@ -160,7 +160,7 @@ def build_instance(session: Session) -> tuple[dict, list[dict]]:
     return instance, excluded
 
 
-def _material(code: str, factor: carbon.Benefit) -> dict:
+def _material(code: str, factor: market_factors.Benefit) -> dict:
     entry = catalogue.get_material(code)
     return {
         "name": entry.description,
@@ -198,7 +198,7 @@ def run(session: Session, user: User, client_token: str) -> MatchRun:
         record = MatchRun(
             client_token=client_token,
             user_id=user.id,
-            factor_source=carbon.FACTOR_SOURCE[:300],
+            factor_source=market_factors.FACTOR_SOURCE[:300],
             transport_kgco2e_per_tkm=transport,
             road_circuity=instance["road_circuity"],
             period_days=PERIOD_DAYS,

@@ -11,7 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from circularity.db import get_session
-from circularity.services import carbon, catalogue, exchanges, market, matching, offer_history
+from circularity.services import (
+    catalogue,
+    exchanges,
+    market,
+    market_factors,
+    matching,
+    offer_history,
+)
 from circularity.services.errors import ServiceError
 from circularity.web.rendering import render
 from circularity.web.roles import roles_required
@@ -49,7 +56,7 @@ def _mine(status: int = 200, error: ServiceError | None = None, form_name: str |
         periods=market.PERIODS,
         period_name=market.period_name,
         materials=catalogue.materials(),
-        benefit=carbon.benefit,
+        benefit=market_factors.benefit,
     )
 
 
@@ -149,12 +156,12 @@ def overview():
         by_material=by_material,
         by_company=by_company,
         materials=catalogue.materials(),
-        benefit=carbon.benefit,
+        benefit=market_factors.benefit,
         runs=matching.runs(session),
         token=new_token(),
-        transport=carbon.transport(),
-        circuity=carbon.road_circuity(),
-        factor_source=carbon.FACTOR_SOURCE,
+        transport=market_factors.transport(),
+        circuity=market_factors.road_circuity(),
+        factor_source=market_factors.FACTOR_SOURCE,
     )
 
 
@@ -179,7 +186,7 @@ def _run_page(run_id: int, status: int = 200, error: ServiceError | None = None)
         error=error,
         view=view,
         materials=catalogue.materials(),
-        transport=carbon.transport(),
+        transport=market_factors.transport(),
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import func, select
 
 from circularity.models import Exchange, MatchRun, Proposal, ProposalDecision
-from circularity.services import carbon, matching
+from circularity.services import market_factors, matching
 from circularity.services.errors import Conflict, Forbidden
 from tests.circularity.market_helpers import demand, offer
 from tests.conftest import company_id, new_id, person, post
@@ -29,10 +29,12 @@ def road_km(a, b) -> float:
 
 
 def test_the_factors_shipped_are_defras():
-    assert carbon.benefit("170405").kgco2e_per_t == pytest.approx(SCRAP)
-    assert carbon.transport().kgco2e_per_tkm == HGV
-    assert carbon.benefit("100202").no_factor_reason == "unmapped"  # slag: no DEFRA row
-    assert carbon.benefit("150103").no_factor_reason == "blank"  # wood: no closed-loop factor
+    assert market_factors.benefit("170405").kgco2e_per_t == pytest.approx(SCRAP)
+    assert market_factors.transport().kgco2e_per_tkm == HGV
+    assert market_factors.benefit("100202").no_factor_reason == "unmapped"  # slag: no DEFRA row
+    assert (
+        market_factors.benefit("150103").no_factor_reason == "blank"
+    )  # wood: no closed-loop factor
 
 
 def test_instance_built_from_the_database(ctx):
