@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from circularity.db import write_transaction
 from circularity.models import ROLES, Company, User
 from circularity.services.errors import Conflict, InvalidInput, NotFound
+from circularity.services.fields import coordinate, required_text
 
 _hasher = PasswordHasher()
 # A real hash to verify against when the email is unknown, so both cases take as long.
@@ -43,8 +44,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def create_company(session: Session, *, name: str, sector: str, lat, lon, address: str = ""):
     """A new company of the park, at WGS84 coordinates."""
-    name, sector = _required(name, "name", 200), _required(sector, "sector", 100)
-    lat, lon = _coordinate(lat, "lat", 90), _coordinate(lon, "lon", 180)
+    name, sector = required_text(name, "name", 200), required_text(sector, "sector", 100)
+    lat, lon = coordinate(lat, "lat", 90), coordinate(lon, "lon", 180)
     with write_transaction(session):
         taken = session.exec(select(Company).where(func.lower(Company.name) == name.lower()))
         if taken.first():
@@ -67,7 +68,7 @@ def create_user(
     email = (email or "").strip().lower()
     if not EMAIL.match(email):
         raise InvalidInput("Enter an email address.", "email")
-    name = _required(name, "name", 200)
+    name = required_text(name, "name", 200)
     if len(password or "") < MIN_PASSWORD:
         raise InvalidInput(
             "Use a password of at least %(n)d characters.", "password", n=MIN_PASSWORD
@@ -107,22 +108,3 @@ def set_active(session: Session, user_id: int, active: bool, acting: User) -> Us
         user.active = active
         session.add(user)
     return user
-
-
-def _required(value, field: str, limit: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput("This field is required.", field)
-    if len(text) > limit:
-        raise InvalidInput("Keep this under %(limit)d characters.", field, limit=limit)
-    return text
-
-
-def _coordinate(value, field: str, bound: int) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("Enter a number in degrees.", field) from None
-    if not -bound <= number <= bound:
-        raise InvalidInput("Enter a value between -%(b)d and %(b)d.", field, b=bound)
-    return number

@@ -13,6 +13,7 @@ from circularity.db import write_transaction
 from circularity.models import Batch, Company, Event, EventBatch, User
 from circularity.services import access, catalogue, exchanges
 from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from circularity.services.fields import optional_text, required_text
 from circularity.services.quantities import format_mass, kilograms, parse_decimal, to_grams
 from circularity.services.recording import (
     Outcome,
@@ -67,9 +68,7 @@ def register(
         entry = catalogue.get_material(material)
         grams = to_grams(quantity_value, unit, density)
         basis = _basis(basis)
-        description = (description or "").strip()
-        if len(description) > 500:
-            raise InvalidInput("Keep the description under 500 characters.", "description")
+        description = optional_text(description, "description", 500)
         batch = Batch(
             code=new_code(),
             material_code=entry.code,
@@ -140,7 +139,10 @@ def ship(
         exchange = None
         if exchange_id not in (None, ""):
             exchange = exchanges.check_shipment(session, exchange_id, batch, destination.id)
-        carrier, vehicle = text_field(carrier, "carrier", 200), text_field(vehicle, "vehicle", 50)
+        carrier, vehicle = (
+            required_text(carrier, "carrier", 200),
+            required_text(vehicle, "vehicle", 50),
+        )
         km = _distance(distance_km)
         batch.status, batch.destination_company_id = "in_transit", destination.id
         batch.version += 1
@@ -225,7 +227,7 @@ def receive(
                 "sentKg": kilograms(sent),
                 "receivedKg": kilograms(received),
                 "differenceKg": kilograms(received - sent),
-                "reason": text_field(reason, "reason", 500),
+                "reason": required_text(reason, "reason", 500),
             }
         batch.company_id, batch.destination_company_id = user.company_id, None
         batch.status, batch.mass_g, batch.basis = "held", received, "weighed"
@@ -279,7 +281,7 @@ def correct(
                 "quantity",
             )
         grams = to_grams(quantity_value, unit, density)
-        reason = text_field(reason, "reason", 500)
+        reason = required_text(reason, "reason", 500)
         if grams == batch.mass_g:
             raise InvalidInput("The corrected mass equals the recorded one.", "quantity")
         old = batch.mass_g
@@ -328,15 +330,6 @@ def _company(session: Session, company_id, field: str) -> Company:
     if company is None or not company.active:
         raise NotFound("Choose a company of the park.", field)
     return company
-
-
-def text_field(value, field: str, limit: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput("This field is required.", field)
-    if len(text) > limit:
-        raise InvalidInput("Keep this under %(limit)d characters.", field, limit=limit)
-    return text
 
 
 def _distance(value) -> float:
