@@ -24,7 +24,6 @@ shipment moving the batch's mass from the sender to the receiver. So for every c
 received + generated + produced = shipped + closed + lost + stock change, exactly.
 """
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -207,33 +206,29 @@ class _Builder:
         if not in_period:
             return
         self.batch_basis[code] = basis
-        when = _aware(when)
         holder = process_id(company)
-
-        def emit(kind: RecordKind, grams: int, **fields) -> None:
-            fields.setdefault("source", holder)
-            self.records.append(CustodyRecord(
-                code, material, grams / 1000, target=fields.pop("target", None), time=when,
-                kind=kind.value, basis=fields.pop("basis", basis), **fields,
-            ))  # fmt: skip
-            self.reasons.append(operation)
-
+        kind, grams, target = None, delta, None
         if operation == "ship":
-            sender, receiver = process_id(source), process_id(destination)
-            emit(RecordKind.SHIPMENT, before, source=sender, target=receiver)
-            self.held[(sender, material)][code] -= before
-            self.held[(receiver, material)][code] += before
-            return
-        self.held[(holder, material)][code] += delta
+            holder, target = process_id(source), process_id(destination)
+            kind, grams = RecordKind.SHIPMENT, before
+            self.held[(holder, material)][code] -= before
+            self.held[(target, material)][code] += before
+        else:
+            self.held[(holder, material)][code] += delta
         if operation == "register":
-            emit(RecordKind.GENERATION, delta)
+            kind = RecordKind.GENERATION
         elif operation in DISCREPANCY_REASONS and delta:
             kind = RecordKind.LOSS if delta < 0 else RecordKind.GENERATION
-            emit(kind, abs(delta))
-        elif operation == "close" and role == "input":
-            emit(RecordKind.CLOSING, -delta, route=route)
+            grams = abs(delta)
         elif operation == "close":
-            emit(RecordKind.TREATMENT, delta)
+            kind = RecordKind.CLOSING if role == "input" else RecordKind.TREATMENT
+            grams = abs(delta)
+        if kind is not None:
+            self.records.append(CustodyRecord(
+                code, material, grams / 1000, holder, target, _aware(when), kind.value,
+                route if kind is RecordKind.CLOSING else None, basis,
+            ))  # fmt: skip
+            self.reasons.append(operation)
 
     def _basis(self, operation, batch_id, role, basis_now, register_payload) -> str:
         """How the batch's mass was obtained at this event, followed through the events.
@@ -243,7 +238,7 @@ class _Builder:
         not record it, and it changes only when the batch is received or corrected.
         """
         if operation == "register":
-            declared = json.loads(register_payload).get("ilmd", {}).get("circ:basis")
+            declared = _declared_basis(register_payload)
             self.basis[batch_id] = declared if declared in self.table else basis_now
         elif operation == "receive":
             self.basis[batch_id] = "weighed"
@@ -266,6 +261,18 @@ class _Builder:
             if change or variance:
                 out.append(Stock(process, material, change / 1000, variance**0.5))
         return out
+
+
+def _declared_basis(payload: str) -> str | None:
+    """The basis a registration declared, read from its canonical JSON without parsing it all
+    (a park-year has tens of thousands of registrations). Inside a JSON string a quote is
+    escaped, so the key-value text below cannot occur in a description."""
+    marker = '"circ:basis":"'
+    at = payload.find(marker)
+    if at < 0:
+        return None
+    at += len(marker)
+    return payload[at : payload.find('"', at)]
 
 
 def _aware(moment: datetime) -> datetime:

@@ -207,10 +207,15 @@ def indicators(data: CustodyData, scope: Scope) -> Indicators:
         outflow=outflow,
         outflow_share=share,
         symbiosis=symbiosis(flows),
-        records=len(records),
+        records=sum(1 for r in records if _touches(r, scope.company)),
         flows=len(flows),
         materials=sorted({r.material for r in records}),
     )
+
+
+def _touches(record, company: str | None) -> bool:
+    """Whether a record happened at the company or reached it (every record, without one)."""
+    return company is None or company in (record.source, record.target)
 
 
 def sankey(data: CustodyData, scope: Scope, by: str) -> SankeyLayout:

@@ -196,6 +196,8 @@ def test_indicators_of_the_circular_history(ctx):
     assert company.rates.landfill_diversion_rate == pytest.approx(1 / 3)
     assert company.outflow_share == pytest.approx(10 / 13)
     assert company.secondary_inflow_kg == 0.0
+    # its records: 3 registrations, the shipment out, 2 closings
+    assert (park.records, company.records) == (10, 6)
 
     slag = figures.indicators(data, figures.Scope(material="100202"))
     assert (slag.rates.treated_kg, slag.rates.landfill_diversion_rate) == (2000.0, 0.0)
