@@ -1,0 +1,81 @@
+"""Uploaded CSV files, accepted whole or rejected whole with a report row by row.
+
+Management imports factor sets and inventory figures from spreadsheets. A file with one bad row
+would leave the balance half-imported and nobody would know which half, so every row is checked
+first and any problem rejects the file: the report names the row (as a spreadsheet numbers it,
+the header being row 1), the column and the problem.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from flask_babel import gettext
+
+from circularity.services.errors import InvalidInput
+
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    problem: str
+
+
+class RejectedFile(InvalidInput):
+    """The file has bad rows; ``problems`` lists them and nothing was written."""
+
+    def __init__(self, problems: list[Problem], field: str = "file"):
+        # The message is translated here rather than by ServiceError so that the catalogue
+        # extraction (by gettext) finds it.
+        self.message = gettext(
+            "The file has %(n)d problems; nothing was imported.", n=len(problems)
+        )
+        Exception.__init__(self, self.message)
+        self.field = field
+        self.problems = problems
+
+
+def read_rows(data: bytes | str, required: tuple[str, ...], optional: tuple[str, ...] = ()):
+    """The data rows as (row number, dict) pairs; raises RejectedFile for a bad layout."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise RejectedFile([Problem(1, "", gettext("The file is not UTF-8 text."))]) from None
+    reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff")))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in required if name not in header]
+    if not header or missing:
+        raise RejectedFile(
+            [Problem(1, name, gettext("This column is missing.")) for name in missing or required]
+        )
+    unknown = [name for name in header if name not in required + optional]
+    if unknown:
+        raise RejectedFile([Problem(1, name, gettext("Unknown column.")) for name in unknown])
+    reader.fieldnames = header
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        if None in row:
+            raise RejectedFile([Problem(number, "", gettext("More cells than columns."))])
+        if not any((value or "").strip() for value in row.values()):
+            continue
+        rows.append((number, {k: (v or "").strip() for k, v in row.items()}))
+        if len(rows) > MAX_ROWS:
+            raise RejectedFile(
+                [Problem(number, "", gettext("At most %(n)d rows per file.", n=MAX_ROWS))]
+            )
+    if not rows:
+        raise RejectedFile([Problem(2, "", gettext("The file has no data rows."))])
+    return rows
+
+
+def number(text: str) -> float | None:
+    """A finite float from a cell, or None."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
