@@ -112,7 +112,7 @@ class MatchResult:
         }
 
 
-def match(instance: Instance, seed_per_node: int = 1, workers: int | None = None) -> MatchResult:
+def match(instance: Instance, seed_per_node: int = 2, workers: int | None = None) -> MatchResult:
     """The allocation that maximises net CO2 saved, with every leftover offer explained.
 
     `seed_per_node` is how many nearest receivers per offer the first LP gets (each demand also

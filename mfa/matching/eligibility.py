@@ -78,7 +78,7 @@ def offers_by_material(instance: Instance) -> list[np.ndarray]:
 
 
 def eligible_pairs(
-    instance: Instance, seed_per_node: int = 1, workers: int | None = None
+    instance: Instance, seed_per_node: int = 2, workers: int | None = None
 ) -> Market:
     """Every eligible pair with its net CO2 per tonne, and the solver's seed pairs.
 
