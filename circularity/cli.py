@@ -30,3 +30,7 @@ cli.add_command(match)
 from circularity.commands.reconcile import reconcile  # noqa: E402
 
 cli.add_command(reconcile)
+from circularity.commands.carbon import credit, import_factors, import_inventory  # noqa: E402
+
+for command in (credit, import_factors, import_inventory):
+    cli.add_command(command)

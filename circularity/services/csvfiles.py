@@ -38,6 +38,15 @@ class RejectedFile(InvalidInput):
         self.problems = problems
 
 
+class BadValue(InvalidInput):
+    """One form value is wrong; the message is the (translated) problem a file row would get."""
+
+    def __init__(self, problem: str, field: str):
+        self.message = problem
+        Exception.__init__(self, problem)
+        self.field = field
+
+
 def read_rows(data: bytes | str, required: tuple[str, ...], optional: tuple[str, ...] = ()):
     """The data rows as (row number, dict) pairs; raises RejectedFile for a bad layout."""
     if isinstance(data, bytes):
