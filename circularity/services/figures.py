@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 from circularity.models import Batch, Company
 from circularity.services import catalogue
 from circularity.services.analysis import CustodyData, process_id
-from circularity.services.errors import InvalidInput, NotFound
+from circularity.services.errors import InvalidInput, NotFound, ServiceError
 from mfa.balance import Balance, mass_balances, unbalanced
+from mfa.errors import MFAError
 from mfa.indicators import (
     ParkRates,
     SymbiosisFigures,
@@ -126,7 +127,13 @@ def reconciliation(data: CustodyData) -> ReconciliationReport:
     reported = data.reported()
     flows = build_flows(_table(data, reported), by="company")
     stocks = company_stocks(data.stocks)
-    result = reconcile(to_flow_system(flows, stocks, unit="kg"))
+    try:
+        result = reconcile(to_flow_system(flows, stocks, unit="kg"))
+    except MFAError as error:
+        # Only exact quantities (a park's own uncertainty table) can contradict each other.
+        raise ServiceError(
+            "These flows cannot be reconciled: %(problem)s", problem=str(error)
+        ) from error
     checks = [FlowCheck(f, result.flows[f.id]) for f in flows]
     flagged = sorted((c for c in checks if c.estimate.flagged),
                      key=lambda c: -(c.estimate.test or 0.0))  # fmt: skip

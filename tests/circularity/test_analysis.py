@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from circularity.services import analysis, figures
-from circularity.services.errors import InvalidInput
+from circularity.services.errors import InvalidInput, ServiceError
 from mfa.balance import mass_balances
 from mfa.model import build_flows
 from tests.circularity.helpers import close, receive, register, ship
@@ -246,3 +246,16 @@ def test_default_period_is_the_last_90_days(app):
     with app.test_request_context():
         chosen = analysis.parse_period("", "", today=date(2025, 3, 31))
     assert (chosen.first, chosen.last) == (date(2025, 1, 1), date(2025, 3, 31))
+
+
+def test_a_parks_own_uncertainty_table_is_used(app, ctx):
+    """With every mass declared exact, a 4 t receipt discrepancy cannot be reconciled: the
+    page says so instead of failing."""
+    code = register(ctx, "alice", "10", event_time=noon(1, 10))
+    ship(ctx, code, "alice", event_time=noon(1, 11))
+    receive(ctx, code, "bob", "6", reason="half the load missing", event_time=noon(1, 12))
+    app.config["UNCERTAINTY_RELATIVE_SD"] = {"weighed": 0.0, "estimated": 0.0}
+    with app.test_request_context():
+        data = analysis.custody_data(ctx, JANUARY)
+        with pytest.raises(ServiceError, match="cannot be reconciled"):
+            figures.reconciliation(data)
