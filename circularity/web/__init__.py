@@ -4,9 +4,19 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from circularity.web import admin, analysis, auth, batches, filters, home, market, scan
+    from circularity.web import (
+        admin,
+        analysis,
+        auth,
+        batches,
+        carbon,
+        filters,
+        home,
+        market,
+        scan,
+    )
 
     filters.init_app(app)
 
-    for module in (auth, home, batches, scan, admin, analysis, market):
+    for module in (auth, home, batches, scan, admin, analysis, market, carbon):
         app.register_blueprint(module.bp)

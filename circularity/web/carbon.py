@@ -1,0 +1,208 @@
+"""The district carbon balance for park management: factor sets, the credit ledger, the balance.
+
+GETs compute and show; every change (an import, a booking, a recalculation, an inventory
+figure) is a POST that answers with a redirect, or with the page and its errors (a rejected
+file answers 422 with its report row by row).
+"""
+
+import json
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from circularity.db import get_session
+from circularity.models import INVENTORY_AREAS, Batch
+from circularity.services import balance, catalogue, credits, factors, queries
+from circularity.services.errors import ServiceError
+from circularity.web.rendering import render
+from circularity.web.roles import roles_required
+
+bp = Blueprint("carbon", __name__, url_prefix="/carbon")
+
+MANAGERS = ("management", "admin")
+
+
+def _file() -> bytes:
+    upload = request.files.get("file")
+    return upload.read() if upload else b""
+
+
+def _balance_page(status: int = 200, error: ServiceError | None = None, form_name=None):
+    session = get_session()
+    return render(
+        "carbon/balance.html",
+        status=status,
+        error=error,
+        form_name=form_name,
+        form=request.form if error else {},
+        result=balance.balance(session),
+        areas=INVENTORY_AREAS,
+        figures=sorted(balance.inventory(session).values(), key=lambda e: (e.year, e.month)),
+    )
+
+
+@bp.get("/")
+@roles_required(*MANAGERS)
+def index():
+    """The balance per year and month, with the path to neutrality and the gap."""
+    return _balance_page()
+
+
+@bp.post("/inventory")
+@roles_required(*MANAGERS)
+def record_inventory():
+    form = request.form
+    try:
+        balance.record_inventory(
+            get_session(),
+            current_user,
+            area=form.get("area"),
+            year=form.get("year"),
+            month=form.get("month"),
+            tco2e=form.get("tco2e"),
+            source=form.get("source", ""),
+        )
+    except ServiceError as error:
+        return _balance_page(error.status, error, "inventory")
+    flash(_("Inventory figure recorded."))
+    return redirect(url_for("carbon.index"), code=303)
+
+
+@bp.post("/inventory/import")
+@roles_required(*MANAGERS)
+def import_inventory():
+    try:
+        count = balance.import_inventory(get_session(), current_user, _file())
+    except ServiceError as error:
+        return _balance_page(error.status, error, "import")
+    flash(_("%(n)d inventory figures imported.", n=count))
+    return redirect(url_for("carbon.index"), code=303)
+
+
+def _sets_page(status: int = 200, error: ServiceError | None = None):
+    return render(
+        "carbon/factor_sets.html",
+        status=status,
+        error=error,
+        form=request.form if error else {},
+        sets=factors.all_sets(get_session()),
+    )
+
+
+@bp.get("/factors")
+@roles_required(*MANAGERS)
+def factor_sets():
+    return _sets_page()
+
+
+@bp.post("/factors")
+@roles_required(*MANAGERS)
+def import_factor_set():
+    form = request.form
+    try:
+        library = factors.import_set(
+            get_session(),
+            current_user,
+            key=form.get("key"),
+            name=form.get("name"),
+            edition=form.get("edition"),
+            source=form.get("source"),
+            licence=form.get("licence"),
+            base=form.get("base", ""),
+            data=_file(),
+        )
+    except ServiceError as error:
+        return _sets_page(error.status, error)
+    flash(_("Factor set %(key)s imported.", key=library.key))
+    return redirect(url_for("carbon.factor_set", key=library.key), code=303)
+
+
+@bp.get("/factors/<key>")
+@roles_required(*MANAGERS)
+def factor_set(key: str):
+    session = get_session()
+    library = factors.get_set(session, key)
+    base = factors.get_set(session, library.base) if library.base else None
+    return render(
+        "carbon/factor_set.html",
+        library=library,
+        base=base,
+        rows=sorted(library.factors.items()),
+    )
+
+
+@bp.get("/mapping")
+@roles_required(*MANAGERS)
+def mapping():
+    """The reviewed List-of-Waste -> material table and each material's baseline and s."""
+    return render(
+        "carbon/mapping.html",
+        codes=factors.mapped_codes(),
+        settings=factors.material_settings(),
+        materials=catalogue.materials(),
+    )
+
+
+@bp.get("/credits")
+@roles_required(*MANAGERS)
+def ledger():
+    session = get_session()
+    return render(
+        "carbon/credits.html",
+        entries=credits.current_credits(session),
+        pending=credits.pending(session),
+        runs=credits.runs(session),
+        sets=factors.all_sets(session),
+        names=queries.company_names(session),
+        default_set=credits.setting("CARBON_FACTOR_SET"),
+        energy_recovery=bool(credits.setting("CARBON_CREDIT_ENERGY_RECOVERY")),
+    )
+
+
+@bp.get("/credits/<int:credit_id>")
+@roles_required(*MANAGERS)
+def credit(credit_id: int):
+    session = get_session()
+    entry = credits.get_credit(session, credit_id)
+    batch = session.get(Batch, entry.batch_id)
+    return render(
+        "carbon/credit.html",
+        entry=entry,
+        batch=batch,
+        inputs=json.loads(entry.inputs),
+        history=credits.history(session, entry.batch_id),
+        names=queries.company_names(session),
+        material=catalogue.materials().get(entry.material_code),
+    )
+
+
+@bp.post("/credits/book")
+@roles_required(*MANAGERS)
+def book():
+    try:
+        run = credits.book_credits(get_session(), current_user)
+    except ServiceError as error:
+        flash(error.message)
+        return redirect(url_for("carbon.ledger"), code=303)
+    flash(_("%(n)d credits booked.", n=run.entries if run else 0))
+    return redirect(url_for("carbon.ledger"), code=303)
+
+
+@bp.post("/credits/recalculate")
+@roles_required(*MANAGERS)
+def recalculate():
+    try:
+        run = credits.recalculate(
+            get_session(),
+            current_user,
+            request.form.get("factor_set", ""),
+            request.form.get("note", ""),
+        )
+    except ServiceError as error:
+        flash(error.message)
+        return redirect(url_for("carbon.ledger"), code=303)
+    flash(
+        _("%(n)d credits recalculated; the earlier entries are kept.", n=run.entries if run else 0)
+    )
+    return redirect(url_for("carbon.ledger"), code=303)

@@ -1,0 +1,120 @@
+"""The carbon pages: who may see them, GETs that change nothing, POSTs that book and import."""
+
+import io
+
+import pytest
+from sqlmodel import func, select
+
+from circularity.models import Credit, CreditRun, FactorSet, InventoryEntry
+from tests.circularity.helpers import close, register
+from tests.conftest import post
+
+PAGES = (
+    "/carbon/",
+    "/carbon/credits",
+    "/carbon/factors",
+    "/carbon/factors/defra-2025",
+    "/carbon/factors/epa-hub",
+    "/carbon/mapping",
+)
+
+
+def count(session, model) -> int:
+    session.rollback()  # end the read snapshot: the requests wrote through their own sessions
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "cora"])
+def test_only_management_and_admin_see_the_pages(as_person, who):
+    client = as_person(who)
+    for url in PAGES:
+        assert client.get(url).status_code == 403, url
+    assert post(client, "/carbon/credits/book").status_code == 403
+
+
+def test_logged_out_people_are_sent_to_log_in(client):
+    assert client.get("/carbon/").status_code in (302, 303)
+
+
+def test_pages_show_sources_and_change_nothing(as_person, ctx):
+    close(ctx, register(ctx), who="alice", operation="R4")
+    client = as_person("mia")
+    for url in PAGES:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    html = client.get("/carbon/factors/defra-2025").get_data(as_text=True)
+    assert "Open Government Licence v3.0" in html and "19_504_5112_15_1" in html
+    epa = client.get("/carbon/factors/epa-hub").get_data(as_text=True)
+    assert "t CO2e/short ton" in epa and "public domain" in epa
+    assert "waiting to be booked" in client.get("/carbon/credits").get_data(as_text=True)
+    assert count(ctx, Credit) == count(ctx, CreditRun) == 0
+    assert client.get("/carbon/factors/nope").status_code == 404
+
+
+def test_book_button_books_once_and_drill_down_shows_inputs(as_person, ctx):
+    close(ctx, register(ctx), who="alice", operation="R4")
+    client = as_person("ada")
+    assert post(client, "/carbon/credits/book").status_code == 303
+    assert post(client, "/carbon/credits/book").status_code == 303
+    assert count(ctx, Credit) == 1
+    entry = ctx.exec(select(Credit)).one()
+    html = client.get(f"/carbon/credits/{entry.id}").get_data(as_text=True)
+    assert "3473.11953" in html and "19_504_5112_15_1" in html and "assumption" in html
+    response = post(client, "/carbon/credits/recalculate", {"factor_set": "epa-hub", "note": "x"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert count(ctx, Credit) == 2
+    assert "revision 2" in client.get("/carbon/credits").get_data(as_text=True)
+
+
+def test_unmapped_batches_are_shown_as_unmapped(as_person, ctx):
+    close(ctx, register(ctx, material="100202"), who="alice", operation="R5")
+    html = as_person("mia").get("/carbon/credits").get_data(as_text=True)
+    assert "unmapped" in html and "no reviewed material mapping" in html
+
+
+def test_bad_factor_file_answers_422_with_its_report(as_person, ctx):
+    client = as_person("mia")
+    data = {
+        "key": "cn-local",
+        "name": "Local",
+        "edition": "2026",
+        "source": "Survey",
+        "licence": "CC0",
+        "base": "defra-2025",
+        "file": (
+            io.BytesIO(b"material,kind,route,value,unit\nGlass,disposal,x,1,kg CO2e/t\n"),
+            "f.csv",
+        ),
+    }
+    response = post(client, "/carbon/factors", data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "<td>2</td><td>route</td>" in html
+    assert count(ctx, FactorSet) == 0
+    data["file"] = (
+        io.BytesIO(b"material,kind,route,value,unit\nall,freight,road,90,g CO2e/t.km\n"),
+        "f.csv",
+    )
+    response = post(client, "/carbon/factors", data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert "90.0 g CO2e/t.km" in client.get("/carbon/factors/cn-local").get_data(as_text=True)
+
+
+def test_inventory_form_and_import(as_person, ctx):
+    client = as_person("mia")
+    form = {"area": "energy", "year": "2026", "month": "3", "tco2e": "50", "source": "grid"}
+    assert post(client, "/carbon/inventory", form).status_code == 303
+    assert post(client, "/carbon/inventory", form | {"tco2e": "-1"}).status_code == 422
+    bad = {"file": (io.BytesIO(b"area,year,month,tco2e\nenergy,2026,3,1\nsun,2026,3,1\n"), "i.csv")}
+    response = post(client, "/carbon/inventory/import", bad, content_type="multipart/form-data")
+    assert response.status_code == 422 and "<td>3</td><td>area</td>" in response.get_data(True)
+    assert count(ctx, InventoryEntry) == 1
+    good = {"file": (io.BytesIO(b"area,year,month,tco2e\nindustry,2026,3,30\n"), "i.csv")}
+    assert (
+        post(
+            client, "/carbon/inventory/import", good, content_type="multipart/form-data"
+        ).status_code
+        == 303
+    )
+    html = client.get("/carbon/").get_data(as_text=True)
+    assert "2026-03" in html and "80.0" in html
