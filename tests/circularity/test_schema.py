@@ -46,6 +46,8 @@ def test_wheel_carries_templates_static_and_data(tmp_path):
         "circularity/static/vendor/zxing_reader-3.1.3.wasm",
         "circularity/static/js/scan.js",
         "circularity/data/list_of_waste.csv",
+        "circularity/data/factors/sets.json",
+        "circularity/translations/en/LC_MESSAGES/messages.mo",
         "circularity/migrations/versions/0001_companies_users_batches_event_chain.py",
         "mfa/__init__.py",
     ]:
