@@ -46,7 +46,9 @@ DEFRA_2025 = {
 }
 
 #: List-of-Waste code -> (name, DEFRA material, family, relative frequency among offers).
-#: A trailing * marks the hazardous entries. The DEFRA material is the nearest one it lists.
+#: A trailing * marks the hazardous entries. The DEFRA material is the nearest one it lists: a
+#: benchmark's stand-in, looser than the app's reviewed mapping (which, for instance, credits
+#: concrete as aggregates and leaves aluminium unmapped); only the spread of values matters here.
 MATERIALS = {
     "120101": ("ferrous metal filings and turnings", "Metal: scrap metal", "metal", 8),
     "120103": ("non-ferrous metal filings and turnings", "Metal: scrap metal", "metal", 4),
