@@ -5,6 +5,7 @@ the figures; nothing here writes, so every page is a GET. Scopes: the park, one 
 flows that touch it) or one material (its records only).
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -233,7 +234,16 @@ def sankey(data: CustodyData, scope: Scope, by: str) -> SankeyLayout:
                    x.material)
         for x in sankey_links(scoped_flows(data, scope, by), by=by)
     ]  # fmt: skip
-    return layout(links)
+    first = layout(links)
+    # Labels are one line of text beside each node: give the fullest column room for them
+    # (about 22 px a node) instead of squeezing a whole park into the default height.
+    per_column = Counter(node.column for node in first.nodes.values())
+    needed = SANKEY_ROW_PX * max(per_column.values(), default=0)
+    return first if needed <= SANKEY_MIN_HEIGHT else layout(links, height=needed)
+
+
+SANKEY_MIN_HEIGHT = 540
+SANKEY_ROW_PX = 22
 
 
 @dataclass
