@@ -78,6 +78,19 @@ def solve(
     `warm=False` forces the from-scratch `linprog` path (the fallback when no HiGHS class is
     importable); tests use it to check both paths agree.
     """
+    if warm:
+        try:
+            return _solve(market, offer_tonnes, demand_tonnes, warm=True)
+        except (AttributeError, TypeError):
+            # The warm path uses scipy's private copy of HiGHS when highspy is absent; should a
+            # scipy release change that interface, the public linprog path still answers.
+            pass
+    return _solve(market, offer_tonnes, demand_tonnes, warm=False)
+
+
+def _solve(
+    market: Market, offer_tonnes: np.ndarray, demand_tonnes: np.ndarray, warm: bool
+) -> Allocation:
     n_o = len(offer_tonnes)
     capacity = np.concatenate([offer_tonnes, demand_tonnes]).astype(float)
     if market.n_pairs == 0:

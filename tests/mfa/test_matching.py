@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 from matching_helpers import (
     KM_PER_TENTH_DEGREE,
@@ -194,3 +195,30 @@ def test_empty_market():
     result = run(market({"A": 1.0}, [], []))
     assert result["matches"] == [] and result["unmatched"] == []
     assert result["total_net_kgco2e"] == 0
+
+
+def test_cold_lp_when_no_highs_class_is_importable(monkeypatch):
+    import mfa.matching.highs as highs
+
+    monkeypatch.setattr(highs, "_highs_module", lambda: None)
+    assert isinstance(highs.restricted_lp(np.ones(2)), highs.ColdLP)
+    # The greedy trap again, solved through linprog only: 1,788.805 kg CO2e.
+    data = market(
+        {"A": 100.0, "B": 90.0},
+        [offer("o1", "c1", "A", 10), offer("o2", "c2", "B", 10)],
+        [demand("d1", "c3", ["A", "B"], 10), demand("d2", "c4", ["A"], 10, lon=0.1)],
+    )
+    expected = 10 * (100 - KM_PER_TENTH_DEGREE) + 10 * 90
+    assert run(data)["total_net_kgco2e"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_warm_path_falls_back_when_the_private_interface_changes(monkeypatch):
+    import mfa.matching.highs as highs
+
+    class Broken:
+        def __init__(self, *args):
+            raise AttributeError("setOptionValue")
+
+    monkeypatch.setattr(highs, "WarmLP", Broken)
+    data = market({"A": 100.0}, [offer("o1", "c1", "A", 5)], [demand("d1", "c2", ["A"], 5)])
+    assert run(data)["total_net_kgco2e"] == pytest.approx(500.0)
