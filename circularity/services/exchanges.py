@@ -41,8 +41,11 @@ class ExchangeView:
         return self.exchange.period_days is None and self.delivered_g >= self.exchange.planned_g
 
 
-def _grams(kg_text: str) -> int:
-    return int(Decimal(kg_text) * 1000)
+def _grams(kg) -> int:
+    """Exact grams from an EPCIS quantity in kg. A JSON number of kilograms with three
+    decimals reads back as the nearest double, whose shortest repr is those decimals again;
+    Decimal(float) would instead expand the binary value (2003.1 -> 2003.0999...)."""
+    return int((Decimal(str(kg)) * 1000).to_integral_value())
 
 
 def shipments(session: Session, exchange_ids: list[int]) -> dict[int, list[Shipment]]:
@@ -125,6 +128,8 @@ def open_for_shipment(session: Session, batch: Batch) -> list[ExchangeView]:
             Exchange.material_code == batch.material_code,
         )
     ).all()
+    if not rows:  # the usual case on a batch page: spare it the queries below
+        return []
     return [v for v in _views(session, list(rows)) if not v.fulfilled]
 
 

@@ -97,3 +97,17 @@ def test_exchange_pages_follow_the_companies(as_person, ctx):
     ).get_data(as_text=True)
     html = as_person("bob").get("/market/").get_data(as_text=True)
     assert "4 t per 30 days" in html
+
+
+def test_delivered_grams_are_exact_for_fractional_kilograms(ctx):
+    from circularity.services import exchanges
+
+    # 2.0031 t is 2003.1 kg, stored as the JSON number 2003.1; read back it must be
+    # 2,003,100 g, not 2,003,099 g from the double's binary expansion.
+    exchange = agreed(ctx)
+    code = register(ctx, quantity="2.0031")
+    ship(ctx, code, exchange_id=exchange.id)
+    receive(ctx, code, quantity="2.0031")
+    view = exchanges.get_exchange(ctx, person(ctx, "cora"), exchange.id)
+    assert view.delivered_g == 2_003_100
+    assert exchanges._grams(2003.1) == 2_003_100 and exchanges._grams("0.001") == 1
