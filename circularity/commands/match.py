@@ -6,8 +6,6 @@ import sys
 import click
 
 from mfa.errors import InputError
-from mfa.matching import load_instance
-from mfa.matching import match as solve_market
 
 
 @click.command("match")
@@ -24,6 +22,10 @@ def match(instance: str, output: str | None) -> None:
     Writes circularity.match-result/1 JSON. Bad input exits with status 2 and one line naming the
     file, the record and the field.
     """
+    # Imported here so that every other `circularity` command starts without scipy's optimiser.
+    from mfa.matching import load_instance
+    from mfa.matching import match as solve_market
+
     try:
         result = solve_market(load_instance(instance)).to_json()
     except InputError as exc:
@@ -34,5 +36,9 @@ def match(instance: str, output: str | None) -> None:
     if output is None:
         click.echo(text)
     else:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text + "\n")
+        except OSError as exc:
+            click.echo(f"error: {output}: cannot write: {exc.strerror}", err=True)
+            sys.exit(1)

@@ -83,3 +83,11 @@ def test_missing_file_exits_2_with_one_line(tmp_path):
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "absent.json" in result.stderr
+
+
+def test_unwritable_output_is_one_line(tmp_path):
+    target = tmp_path / "missing-dir" / "result.json"
+    result = CliRunner().invoke(cli, ["match", write(tmp_path, GOOD), "-o", str(target)])
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "cannot write" in result.stderr
