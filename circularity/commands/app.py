@@ -8,7 +8,7 @@ from flask import Flask
 
 from circularity import create_app, migrate
 from circularity.db import get_engine
-from circularity.services import accounts, chain, labels, queries
+from circularity.services import accounts, aggregates, chain, labels, queries
 from circularity.services.errors import ServiceError
 
 
@@ -61,18 +61,35 @@ def create_user(email, name, role, company_id, password) -> None:
 
 
 @click.command("verify")
-def verify() -> None:
-    """Walk the event chain and name the first altered, missing or reordered event."""
+@click.option(
+    "--rebuild-totals",
+    is_flag=True,
+    help="Recompute the dashboard's monthly totals from the event log before checking them.",
+)
+def verify(rebuild_totals: bool) -> None:
+    """Walk the event chain and name the first altered, missing or reordered event; check
+    that the dashboard's monthly totals equal the event log."""
     app = command_app()
     with app.app_context():
         from circularity.db import get_session
 
-        result = chain.verify(get_session())
-    if result.ok:
-        click.echo(f"OK: {result.events} events, every hash intact.")
-        return
-    click.echo(f"BROKEN after {result.events} intact events: {result.problem}", err=True)
-    sys.exit(1)
+        session = get_session()
+        result = chain.verify(session)
+        if result.ok and rebuild_totals:
+            aggregates.rebuild(session)
+        stale = aggregates.differences(session) if result.ok else []
+    if not result.ok:
+        click.echo(f"BROKEN after {result.events} intact events: {result.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {result.events} events, every hash intact.")
+    if stale:
+        # The totals are derived data: the log is intact, so rebuilding them repairs them.
+        click.echo(
+            f"{len(stale)} dashboard totals differ from the event log; "
+            "run `circularity verify --rebuild-totals`.",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @click.command("labels")

@@ -5,6 +5,7 @@ compares against the migrations.
 """
 
 from circularity.models.account import ROLES, Company, User
+from circularity.models.aggregate import MonthlyFlow
 from circularity.models.batch import BATCH_STATUSES, Batch
 from circularity.models.carbon import (
     INVENTORY_AREAS,
@@ -45,6 +46,7 @@ __all__ = [
     "Exchange",
     "ExchangeShipment",
     "MatchRun",
+    "MonthlyFlow",
     "Offer",
     "Proposal",
     "ProposalDecision",

@@ -228,11 +228,15 @@ def _touches(record, company: str | None) -> bool:
 
 def sankey(data: CustodyData, scope: Scope, by: str) -> SankeyLayout:
     """The scope's flows as a laid-out Sankey diagram, nodes named for people."""
-    names = data.names
+    return sankey_of(scoped_flows(data, scope, by), data.names, by)
+
+
+def sankey_of(flows: list[Flow], names: dict[str, str], by: str) -> SankeyLayout:
+    """Flows (from the records or the dashboard's monthly totals) as a laid-out diagram."""
     links = [
         SankeyLink(names.get(x.source, x.source), names.get(x.target, x.target), x.value,
                    x.material)
-        for x in sankey_links(scoped_flows(data, scope, by), by=by)
+        for x in sankey_links(flows, by=by)
     ]  # fmt: skip
     first = layout(links)
     # Labels are one line of text beside each node: give the fullest column room for them

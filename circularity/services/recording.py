@@ -123,4 +123,9 @@ def record(
     }
     payload.update(fields or {})
     event = chain.append(session, payload, ledger, when.astimezone(UTC))
+    # The dashboard's totals, in the same transaction. Imported here: aggregates follows
+    # analysis's rules, and analysis uses this module's park time zone.
+    from circularity.services import aggregates
+
+    aggregates.add_event(session, event, ledger)
     return Outcome(event, [batch.code for batch, _, _ in ledger])

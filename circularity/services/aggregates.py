@@ -1,0 +1,176 @@
+"""Monthly totals of the custody records, maintained with every event and rebuilt from the log.
+
+The dashboard must answer for a park of a million events in a fraction of a second, with the
+same figures the analysis pages compute from the log. So each event's custody records are added
+to ``MonthlyFlow`` in the transaction that appends the event (``add_event``, called by
+``recording.record``), in exact integer grams. The records are those of
+circularity.services.analysis, decided by ``event_records`` below, which follows that module's
+rules line by line: a total is the sum of the records the analysis builds for the same months.
+
+``rebuild`` recomputes every total from the event log (for a database written before this
+table existed, or after a bulk load) and ``differences`` compares the stored totals with a
+recomputation, which is how tests and ``circularity verify`` show that they are exact.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, insert, update
+from sqlmodel import Session, func, select
+
+from circularity.db import write_transaction
+from circularity.models import Batch, Event, EventBatch, MonthlyFlow
+from circularity.services.analysis import DISCREPANCY_REASONS
+from circularity.services.recording import park_timezone
+from mfa.model import RecordKind
+
+#: (month, kind, reason, company id, partner id, route, material): one MonthlyFlow row.
+Key = tuple[str, str, str, int, int, str, str]
+KEY_COLUMNS = ("month", "kind", "reason", "company_id", "partner_id", "route", "material_code")
+
+
+def month_of(moment: datetime) -> str:
+    """The calendar month of an event time in the park's time zone, as analysis periods are."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return aware.astimezone(park_timezone()).strftime("%Y-%m")
+
+
+def event_records(
+    operation: str,
+    company: int,
+    source: int | None,
+    destination: int | None,
+    route: str | None,
+    rows: Iterable[tuple[str, int, str, int]],
+) -> list[tuple[str, int, int, str, str, int]]:
+    """The custody records of one event as (kind, company, partner, route, material, grams).
+
+    ``rows`` are its ledger rows as (role, mass change, material, mass before the event). The
+    rules are analysis._Builder.add's: a shipment carries the mass the batch had, a second
+    weighing that changed the mass is a loss or a generation of the difference, a closing
+    closes its inputs and produces its outputs, and splits and merges make no record.
+    """
+    out = []
+    for role, delta, material, before in rows:
+        if operation == "ship":
+            out.append((RecordKind.SHIPMENT.value, source, destination, "", material, before))
+        elif operation == "register":
+            out.append((RecordKind.GENERATION.value, company, 0, "", material, delta))
+        elif operation in DISCREPANCY_REASONS and delta:
+            kind = RecordKind.LOSS if delta < 0 else RecordKind.GENERATION
+            out.append((kind.value, company, 0, "", material, abs(delta)))
+        elif operation == "close" and role == "input":
+            out.append((RecordKind.CLOSING.value, company, 0, route or "", material, abs(delta)))
+        elif operation == "close":
+            out.append((RecordKind.TREATMENT.value, company, 0, "", material, abs(delta)))
+    return out
+
+
+def _add(totals: dict[Key, list[int]], month: str, reason: str, records) -> None:
+    for kind, company, partner, route, material, grams in records:
+        entry = totals[(month, kind, reason, company, partner or 0, route, material)]
+        entry[0] += grams
+        entry[1] += 1
+
+
+def add_event(session: Session, event: Event, ledger: list) -> None:
+    """Add the records of an event just appended (inside its write transaction).
+
+    Writers hold the chain head's lock (chain.lock_head), so no two of them update the totals
+    at once and an update-or-insert is safe.
+    """
+    rows = []
+    for batch, role, delta in ledger:
+        before = _mass_before(session, batch.id, event.id) if event.operation == "ship" else 0
+        rows.append((role, delta, batch.material_code, before))
+    records = event_records(event.operation, event.company_id, event.source_company_id,
+                            event.destination_company_id, event.route, rows)  # fmt: skip
+    totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    _add(totals, month_of(event.event_time), event.operation, records)
+    for key, (grams, count) in totals.items():
+        match = [getattr(MonthlyFlow, c) == v for c, v in zip(KEY_COLUMNS, key, strict=True)]
+        changed = session.execute(
+            update(MonthlyFlow)
+            .where(*match)
+            .values(mass_g=MonthlyFlow.mass_g + grams, records=MonthlyFlow.records + count)
+        )
+        if changed.rowcount == 0:
+            session.add(MonthlyFlow(**dict(zip(KEY_COLUMNS, key, strict=True)),
+                                    mass_g=grams, records=count))  # fmt: skip
+            session.flush()
+
+
+def _mass_before(session: Session, batch_id: int, event_id: int) -> int:
+    """The batch's mass before this event: its ledger up to the previous event."""
+    return session.exec(
+        select(func.coalesce(func.sum(EventBatch.mass_delta_g), 0)).where(
+            EventBatch.batch_id == batch_id, EventBatch.event_id < event_id
+        )
+    ).one()
+
+
+def recompute(session: Session) -> dict[Key, list[int]]:
+    """Every total from the event log, walking the ledger in chain order once."""
+    query = (
+        select(Event.id, Event.event_time, Event.operation, Event.company_id,
+               Event.source_company_id, Event.destination_company_id, Event.route,
+               EventBatch.batch_id, EventBatch.role, EventBatch.mass_delta_g, Batch.material_code)
+        .join(EventBatch, EventBatch.event_id == Event.id)
+        .join(Batch, Batch.id == EventBatch.batch_id)
+        .order_by(Event.seq, EventBatch.id)
+    )  # fmt: skip
+    totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    mass: dict[int, int] = defaultdict(int)
+    current, head, rows = None, None, []
+
+    def flush() -> None:
+        if head is not None:
+            _, when, operation, company, source, destination, route = head
+            _add(totals, month_of(when), operation,
+                 event_records(operation, company, source, destination, route, rows))  # fmt: skip
+
+    result = session.execute(query.execution_options(yield_per=20_000))
+    for event_id, *event, batch_id, role, delta, material in result:
+        if event_id != current:
+            flush()
+            current, head, rows = event_id, (event_id, *event), []
+        rows.append((role, delta, material, mass[batch_id]))
+        mass[batch_id] += delta
+    flush()
+    return dict(totals)
+
+
+def stored(session: Session) -> dict[Key, list[int]]:
+    columns = [getattr(MonthlyFlow, c) for c in KEY_COLUMNS]
+    rows = session.exec(select(*columns, MonthlyFlow.mass_g, MonthlyFlow.records)).all()
+    return {tuple(row[:7]): [row[7], row[8]] for row in rows}
+
+
+def replace(session: Session, totals: dict[Key, list[int]] | None = None) -> int:
+    """Replace every stored total with a recomputation (inside the caller's transaction)."""
+    totals = recompute(session) if totals is None else totals
+    session.execute(delete(MonthlyFlow))
+    rows = [
+        {**dict(zip(KEY_COLUMNS, key, strict=True)), "mass_g": grams, "records": count}
+        for key, (grams, count) in totals.items()
+    ]
+    for at in range(0, len(rows), 5000):
+        session.execute(insert(MonthlyFlow), rows[at : at + 5000])
+    return len(rows)
+
+
+def rebuild(session: Session) -> int:
+    """Recompute every total from the event log in one write transaction; safe to repeat."""
+    with write_transaction(session):
+        return replace(session)
+
+
+def differences(session: Session) -> list[tuple[Key, list[int] | None, list[int] | None]]:
+    """Totals whose stored value differs from the log's, as (key, stored, recomputed)."""
+    have, want = stored(session), recompute(session)
+    return [
+        (key, have.get(key), want.get(key))
+        for key in sorted(set(have) | set(want))
+        if have.get(key) != want.get(key)
+    ]

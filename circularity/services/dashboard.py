@@ -1,0 +1,202 @@
+"""The park management dashboard's figures, read from the monthly totals only.
+
+Every figure here is the one the analysis pages compute from the event log for the same whole
+months (circularity.services.figures), computed from circularity.services.aggregates' exact
+gram totals instead of the log, so a page answers in milliseconds for a park of a million
+events. The dashboard's period is whole months: a calendar year or the twelve months up to
+the current one. The trends are the same figures month by month.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from circularity.models import Company, MonthlyFlow
+from circularity.services import analysis, balance
+from circularity.services.errors import InvalidInput
+from circularity.services.recording import park_timezone
+from mfa.indicators import SymbiosisFigures, landfill_diversion_rate, recycling_rate, symbiosis
+from mfa.model import ATMOSPHERE, GENERATION, TRANSFORMATION, Flow, RecordKind
+from mfa.routes import ROUTES, Fate
+
+LAST_12 = "12m"
+#: Fates whose streams are the biggest opportunities: mass leaving the loop for good.
+LOST_FATES = (Fate.LANDFILL, Fate.INCINERATION)
+TOP_STREAMS = 10
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whole calendar months in the park's time zone, ``months`` as "YYYY-MM", oldest first."""
+
+    choice: str
+    months: tuple[str, ...]
+
+    @property
+    def period(self) -> analysis.Period:
+        """The same days as an analysis period, for links and for comparing figures."""
+        first = date.fromisoformat(self.months[0] + "-01")
+        after = date.fromisoformat(self.months[-1] + "-01") + timedelta(days=31)
+        return analysis.Period(first, after.replace(day=1) - timedelta(days=1))
+
+
+def parse_window(value: str | None, today: date | None = None) -> Window:
+    """A year ("2025") or the last 12 months ("12m", the default); InvalidInput otherwise."""
+    today = today or datetime.now(park_timezone()).date()
+    choice = (value or LAST_12).strip()
+    if choice == LAST_12:
+        index = today.year * 12 + today.month - 1
+        months = [divmod(i, 12) for i in range(index - 11, index + 1)]
+        return Window(choice, tuple(f"{y:04d}-{m + 1:02d}" for y, m in months))
+    if choice.isdigit() and int(choice) in balance.YEARS:
+        return Window(choice, tuple(f"{int(choice):04d}-{m:02d}" for m in range(1, 13)))
+    raise InvalidInput("Choose a year from 2000 to 2100 or the last 12 months.", "period")
+
+
+@dataclass
+class Figures:
+    """Masses (exact grams) of one set of months, and the rates built on them."""
+
+    generated_g: int = 0
+    registered_g: int = 0
+    lost_g: int = 0
+    shipped_g: int = 0
+    received_g: int = 0
+    exchanged_g: int = 0
+    by_fate_g: dict[str, int] = field(default_factory=lambda: {f.value: 0 for f in Fate})
+    records: int = 0
+
+    @property
+    def treated_g(self) -> int:
+        """Mass finally treated: every closing except the preliminary routes (mfa.routes)."""
+        return sum(g for fate, g in self.by_fate_g.items() if fate != Fate.PRELIMINARY)
+
+    @property
+    def recycling_rate(self) -> float:
+        return recycling_rate(self.by_fate_g[Fate.RECYCLING] / 1000, self.treated_g / 1000)
+
+    @property
+    def landfill_diversion_rate(self) -> float:
+        return landfill_diversion_rate(self.by_fate_g[Fate.LANDFILL] / 1000, self.treated_g / 1000)
+
+    def add(self, row: MonthlyFlow, company: int | None = None) -> None:
+        """Count one total, for the park or as seen by one company."""
+        at, to = row.company_id, row.partner_id
+        if company is not None and company not in (at, to):
+            return
+        self.records += row.records
+        if row.kind == RecordKind.SHIPMENT:
+            if company is None or at == company:
+                self.shipped_g += row.mass_g
+            if company is None or to == company:
+                self.received_g += row.mass_g
+            if at != to:
+                self.exchanged_g += row.mass_g
+        elif row.kind == RecordKind.GENERATION:
+            self.generated_g += row.mass_g
+            self.registered_g += row.mass_g if row.reason == "register" else 0
+        elif row.kind == RecordKind.LOSS:
+            self.lost_g += row.mass_g
+        elif row.kind == RecordKind.CLOSING:
+            self.by_fate_g[ROUTES[row.route].fate.value] += row.mass_g
+
+
+@dataclass
+class CompanyRow:
+    company: Company
+    figures: Figures
+
+
+@dataclass
+class Stream:
+    """Mass of one material one company sent to landfill or incineration."""
+
+    company: Company
+    material: str
+    sink: str
+    mass_g: int
+    batches: int
+
+
+@dataclass
+class Dashboard:
+    window: Window
+    park: Figures
+    symbiosis: SymbiosisFigures
+    trend: list[tuple[str, Figures]]
+    companies: list[CompanyRow]
+    streams: list[Stream]
+    flows: list[Flow]
+    carbon: balance.Balance
+    carbon_window: list[balance.Period]
+
+
+def monthly_rows(session: Session, window: Window) -> list[MonthlyFlow]:
+    return list(session.exec(select(MonthlyFlow).where(col(MonthlyFlow.month).in_(window.months))))
+
+
+def flows(rows: list[MonthlyFlow], period: str = "") -> list[Flow]:
+    """The window's flows per source, target and material, as mfa.model.build_flows makes
+    them from the records (without the batch lists, which the drill-down pages show)."""
+    mass: dict[tuple[str, str, str], int] = defaultdict(int)
+    for row in rows:
+        company = analysis.process_id(row.company_id)
+        if row.kind == RecordKind.SHIPMENT:
+            edge = (company, analysis.process_id(row.partner_id))
+        elif row.kind == RecordKind.GENERATION:
+            edge = (GENERATION, company)
+        elif row.kind == RecordKind.TREATMENT:
+            edge = (TRANSFORMATION, company)
+        elif row.kind == RecordKind.LOSS:
+            edge = (company, ATMOSPHERE)
+        else:
+            edge = (company, ROUTES[row.route].sink)
+        mass[(*edge, row.material_code)] += row.mass_g
+    return [
+        Flow(f"{s}->{t}:{m}", s, t, m, period, g / 1000, None, ())
+        for (s, t, m), g in sorted(mass.items())
+    ]
+
+
+def dashboard(session: Session, window: Window) -> Dashboard:
+    """Every figure of the dashboard for the window: one query over the monthly totals, plus
+    the carbon balance (circularity.services.balance)."""
+    rows = monthly_rows(session, window)
+    park = Figures()
+    by_month: dict[str, Figures] = {m: Figures() for m in window.months}
+    by_company: dict[int, Figures] = defaultdict(Figures)
+    lost: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        park.add(row)
+        by_month[row.month].add(row)
+        for company in {row.company_id, row.partner_id} - {0}:
+            by_company[company].add(row, company)
+        if row.kind == RecordKind.CLOSING and ROUTES[row.route].fate in LOST_FATES:
+            entry = lost[(row.company_id, row.material_code, ROUTES[row.route].sink)]
+            entry[0] += row.mass_g
+            entry[1] += row.records
+    companies = {c.id: c for c in session.exec(select(Company)).all()}
+    streams = sorted(
+        (Stream(companies[c], m, s, g, n) for (c, m, s), (g, n) in lost.items()),
+        key=lambda x: (-x.mass_g, x.company.name, x.material, x.sink),
+    )
+    carbon = balance.balance(session)
+    year_months = {(int(m[:4]), int(m[5:])) for m in window.months}
+    label = f"{window.months[0]}..{window.months[-1]}"
+    park_flows = flows(rows, label)
+    return Dashboard(
+        window=window,
+        park=park,
+        symbiosis=symbiosis(park_flows),
+        trend=list(by_month.items()),
+        companies=sorted(
+            (CompanyRow(companies[c], f) for c, f in by_company.items()),
+            key=lambda r: (-r.figures.treated_g, r.company.name),
+        ),
+        streams=streams[:TOP_STREAMS],
+        flows=park_flows,
+        carbon=carbon,
+        carbon_window=[p for p in carbon.months if (p.year, p.month) in year_months],
+    )
