@@ -5,6 +5,7 @@
     python -m bench.match_bench --timeout 300   # seconds before a run is stopped
 
 Instances come from `bench.match_instance` with its fixed seed and are written to bench/out/.
+`engine` is the same engine in a bare Python process, without the command line's start-up.
 Every run is a child process timed by wall clock, its peak memory read from the operating
 system's accounting of that child (os.wait4, the figure /usr/bin/time reports as maxrss).
 The optimum of each run is compared with ours; all must agree to 1e-4 relative. networkx and
@@ -31,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: What each scale runs; the references are the ones that finish in reasonable time.
 RUNS = {
-    "park": ["circularity", "ortools", "highs", "networkx"],
-    "region": ["circularity", "ortools"],
+    "park": ["circularity", "engine", "ortools", "highs", "networkx"],
+    "region": ["circularity", "engine", "ortools"],
 }
 
 
