@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         batches,
         carbon,
+        dashboard,
         filters,
         home,
         market,
@@ -18,5 +19,5 @@ def register_blueprints(app: Flask) -> None:
 
     filters.init_app(app)
 
-    for module in (auth, home, batches, scan, admin, analysis, market, carbon):
+    for module in (auth, home, batches, scan, admin, analysis, market, carbon, dashboard):
         app.register_blueprint(module.bp)

@@ -1,0 +1,111 @@
+"""The dashboard's figures as tables of text: one source for the page, the CSV files and the PDF.
+
+Each table is a title, a header and rows of already formatted cells, so a number reads the same
+wherever it is shown: masses in tonnes with three decimals (exact to the kilogram, from the
+integer grams), rates in per cent with one decimal.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from circularity.services.dashboard import Dashboard, Figures
+
+FIGURES = ("indicators", "trend", "streams", "companies", "balance", "flows")
+
+
+def tonnes(grams: int) -> str:
+    return f"{Decimal(grams) / 1_000_000:.3f}"
+
+
+def percent(share: float | None) -> str:
+    return "" if share is None else f"{share * 100:.1f}"
+
+
+def t_co2e(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.header)
+        writer.writerows(self.rows)
+        return out.getvalue()
+
+
+def headline(board: Dashboard) -> list[tuple[str, str, str]]:
+    """(name, value, unit) of each headline figure, in the order the page shows them."""
+    park, net = board.park, board.symbiosis
+    return [
+        (_("Recycling rate"), percent(park.recycling_rate), "%"),
+        (_("Landfill diversion rate"), percent(park.landfill_diversion_rate), "%"),
+        (_("Finally treated"), tonnes(park.treated_g), "t"),
+        (_("Recycled (R2-R11)"), tonnes(park.by_fate_g["recycling"]), "t"),
+        (_("Landfilled (D1, D5, D12)"), tonnes(park.by_fate_g["landfill"]), "t"),
+        (_("Incinerated (D10, D11)"), tonnes(park.by_fate_g["incineration"]), "t"),
+        (_("Energy recovery (R1)"), tonnes(park.by_fate_g["energy_recovery"]), "t"),
+        (_("Registered"), tonnes(park.registered_g), "t"),
+        (_("Exchanged between companies"), tonnes(park.exchanged_g), "t"),
+        (_("Share of waste going to another company"), percent(net.waste_to_companies_share),
+         "%"),
+        (_("Companies linked"), str(net.companies_linked), ""),
+        (_("Closed loops"), str(net.closed_loops), ""),
+    ]  # fmt: skip
+
+
+def _figures_row(f: Figures) -> list[str]:
+    return [
+        tonnes(f.treated_g),
+        tonnes(f.by_fate_g["recycling"]),
+        tonnes(f.by_fate_g["landfill"]),
+        tonnes(f.by_fate_g["incineration"]),
+        percent(f.recycling_rate),
+        percent(f.landfill_diversion_rate),
+    ]
+
+
+def tables(board: Dashboard, names: dict[str, str]) -> dict[str, Table]:
+    """Every figure of the dashboard as a table, keyed by its CSV name (FIGURES)."""
+    rates = [_("treated t"), _("recycled t"), _("landfilled t"), _("incinerated t"),
+             _("recycling rate %"), _("landfill diversion rate %")]  # fmt: skip
+    carbon = [_("inventory t CO2e"), _("credits t CO2e"), _("balance t CO2e"),
+              _("path t CO2e"), _("gap t CO2e")]  # fmt: skip
+    return {
+        "indicators": Table("indicators", _("Indicators"), [_("figure"), _("value"), _("unit")],
+                            [list(row) for row in headline(board)]),
+        "trend": Table("trend", _("Month by month"),
+                       [_("month"), *rates, _("exchanged t"), _("registered t")],
+                       [[m, *_figures_row(f), tonnes(f.exchanged_g), tonnes(f.registered_g)]
+                        for m, f in board.trend]),
+        "streams": Table("streams", _("Largest streams to landfill or incineration"),
+                         [_("company"), _("material"), _("fate"), _("t"), _("batches")],
+                         [[s.company.name, s.material, names.get(s.sink, s.sink),
+                           tonnes(s.mass_g), str(s.batches)] for s in board.streams]),
+        "companies": Table("companies", _("Circularity per company"),
+                           [_("company"), _("registered t"), _("shipped t"), _("received t"),
+                            *rates],
+                           [[r.company.name, tonnes(r.figures.registered_g),
+                             tonnes(r.figures.shipped_g), tonnes(r.figures.received_g),
+                             *_figures_row(r.figures)] for r in board.companies]),
+        "balance": Table("balance", _("Carbon balance against the path"),
+                         [_("year"), *carbon],
+                         [[str(p.year), t_co2e(p.inventory_t), t_co2e(p.credits_t),
+                           t_co2e(p.balance_t), t_co2e(p.path_t), t_co2e(p.gap_t)]
+                          for p in board.carbon.years]),
+        "flows": Table("flows", _("Material flows"),
+                       [_("from"), _("to"), _("material"), _("t")],
+                       [[names.get(f.source, f.source), names.get(f.target, f.target),
+                         f.material, f"{Decimal(round(f.mass_kg * 1000)) / 1_000_000:.3f}"]
+                        for f in board.flows]),
+    }  # fmt: skip

@@ -1,0 +1,84 @@
+"""The dashboard as a printable PDF: the same tables as the page and the CSV files, and the
+monthly recycling rate drawn with reportlab's own graphics (no browser, no fonts to fetch)."""
+
+import io
+
+from flask_babel import gettext as _
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from circularity.services.dashboard import Dashboard
+from circularity.services.dashboard_tables import tables
+
+#: Adobe's CID font for Simplified Chinese ships with reportlab and with every PDF reader, so
+#: company names in Chinese print without embedding a font file.
+CJK_FONT = "STSong-Light"
+
+
+def _font(text: str) -> str:
+    return "Helvetica" if text.isascii() else CJK_FONT
+
+
+def _table(header: list[str], rows: list[list[str]]) -> Table:
+    cells = [header, *rows] if rows else [header, ["—"] + [""] * (len(header) - 1)]
+    table = Table(cells, repeatRows=1)
+    style = [
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7),
+        ("FONT", (0, 1), (-1, -1), "Helvetica", 7),
+        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.whitesmoke]),
+    ]
+    for r, row in enumerate(cells):
+        for c, text in enumerate(row):
+            if _font(text) != "Helvetica":
+                style.append(("FONT", (c, r), (c, r), CJK_FONT, 7))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _trend_chart(board: Dashboard) -> Drawing:
+    drawing = Drawing(170 * mm, 45 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 30, 20, 160 * mm - 30, 38 * mm
+    chart.data = [[round(f.recycling_rate * 100, 1) for _m, f in board.trend]]
+    chart.categoryAxis.categoryNames = [m[2:] for m, _f in board.trend]
+    chart.categoryAxis.labels.fontSize = 6
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, 100
+    chart.valueAxis.labels.fontSize = 6
+    chart.bars[0].fillColor = colors.HexColor("#22aa77")
+    drawing.add(chart)
+    return drawing
+
+
+def pdf(board: Dashboard, names: dict[str, str], generated: str) -> bytes:
+    """The report of the window: headline figures, trend chart, streams, companies, carbon."""
+    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    styles = getSampleStyleSheet()
+    out = io.BytesIO()
+    window = board.window
+    title = _("Park management report, %(first)s to %(last)s",
+              first=window.months[0], last=window.months[-1])  # fmt: skip
+    doc = SimpleDocTemplate(out, pagesize=landscape(A4), title=title, author="circularity",
+                            leftMargin=15 * mm, rightMargin=15 * mm,
+                            topMargin=12 * mm, bottomMargin=12 * mm)  # fmt: skip
+    story = [Paragraph(title, styles["Title"]),
+             Paragraph(_("Generated %(when)s from the monthly totals of the event log.",
+                         when=generated), styles["Normal"]), Spacer(1, 4 * mm)]  # fmt: skip
+    parts = tables(board, names)
+    for key in ("indicators", "trend"):
+        part = parts[key]
+        story += [Paragraph(part.title, styles["Heading2"]), _table(part.header, part.rows)]
+    story += [Paragraph(_("Recycling rate by month (%)"), styles["Heading3"]), _trend_chart(board)]
+    for key in ("streams", "companies", "balance"):
+        part = parts[key]
+        story += [Paragraph(part.title, styles["Heading2"]), _table(part.header, part.rows)]
+    doc.build(story)
+    return out.getvalue()

@@ -1,0 +1,79 @@
+"""Charts drawn on the server as SVG text: nothing to load from a CDN, nothing to run in the
+browser, and the same picture in every browser and in a saved page."""
+
+from markupsafe import Markup, escape
+
+from circularity.services.balance import Period
+
+
+def sparkline(values: list[float | None], title: str, width: int = 132, height: int = 30) -> Markup:
+    """A trend line of shares in [0, 1] (a missing month is a gap), with its last point marked."""
+    step = width / max(len(values) - 1, 1)
+    parts, segment = [], []
+    for i, value in enumerate(values):
+        if value is None:
+            if segment:
+                parts.append(segment)
+            segment = []
+            continue
+        segment.append(f"{i * step:.1f},{height - 2 - value * (height - 4):.1f}")
+    if segment:
+        parts.append(segment)
+    lines = "".join(
+        f'<polyline points="{" ".join(p)}" fill="none" stroke="#2a7" stroke-width="1.5"/>'
+        for p in parts
+    )
+    last = parts[-1][-1].split(",") if parts else None
+    dot = f'<circle cx="{last[0]}" cy="{last[1]}" r="2.5" fill="#2a7"/>' if last else ""
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" width="{width}" '
+        f'height="{height}" viewBox="-3 -3 {width + 6} {height + 6}" role="img">'
+        f"<title>{escape(title)}</title>"
+        f'<line x1="0" x2="{width}" y1="{height - 2}" y2="{height - 2}" stroke="#ccc"/>'
+        f"{lines}{dot}</svg>"
+    )
+
+
+def balance_chart(years: list[Period], title: str, width: int = 560, height: int = 220) -> Markup:
+    """Bars of each year's net balance (t CO2e) and the straight path to zero as a line."""
+    left, bottom, top = 60, 24, 12
+    values = [v for p in years for v in (p.balance_t, p.path_t or 0.0, 0.0)]
+    high, low = max(values, default=1.0), min(values, default=0.0)
+    span = (high - low) or 1.0
+    plot_h = height - bottom - top
+
+    def y(value: float) -> float:
+        return top + (high - value) / span * plot_h
+
+    slot = (width - left) / max(len(years), 1)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
+        f'font-size="10" role="img"><title>{escape(title)}</title>',
+        f'<line x1="{left}" x2="{width}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#999"/>',
+        f'<text x="{left - 4}" y="{y(high) + 4:.1f}" text-anchor="end">{high:,.0f}</text>',
+        f'<text x="{left - 4}" y="{y(0) + 4:.1f}" text-anchor="end">0</text>',
+    ]
+    path = []
+    for i, p in enumerate(years):
+        x = left + i * slot + slot * 0.2
+        bar_top, bar_bottom = sorted((y(p.balance_t), y(0)))
+        colour = "#c53" if (p.gap_t or 0) > 0 else "#2a7"
+        tip = f"{p.year}: {p.balance_t:,.1f} t CO2e"
+        out.append(
+            f'<rect x="{x:.1f}" y="{bar_top:.1f}" width="{slot * 0.6:.1f}" '
+            f'height="{bar_bottom - bar_top:.1f}" fill="{colour}"><title>{escape(tip)}</title>'
+            f"</rect>"
+        )
+        out.append(
+            f'<text x="{x + slot * 0.3:.1f}" y="{height - 8}" text-anchor="middle">{p.year}</text>'
+        )
+        if p.path_t is not None:
+            path.append(f"{x + slot * 0.3:.1f},{y(p.path_t):.1f}")
+    if path:
+        out.append(
+            f'<polyline class="path" points="{" ".join(path)}" fill="none" stroke="#333" '
+            f'stroke-width="1.5" stroke-dasharray="4 3"/>'
+        )
+    out.append("</svg>")
+    return Markup("".join(out))

@@ -1,0 +1,88 @@
+"""The park management dashboard: indicators with their trends, the Sankey diagram, the carbon
+balance against its path, the largest streams to landfill or incineration and circularity per
+company; the same figures as CSV files and a PDF report.
+
+Every page is a GET that reads the monthly totals (circularity.services.aggregates) and changes
+nothing; each figure links to the analysis, batch or carbon page that shows what is behind it.
+"""
+
+from datetime import datetime
+
+from flask import Blueprint, Response, request
+from flask_babel import gettext as _
+
+from circularity.db import get_session
+from circularity.services import analysis, dashboard, dashboard_tables, figures, report
+from circularity.services.recording import park_timezone
+from circularity.web import charts
+from circularity.web.rendering import render
+from circularity.web.roles import roles_required
+from mfa.sankey import to_svg
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+VIEWERS = ("management", "coordinator", "admin")
+
+
+def _board() -> tuple[dashboard.Dashboard, dict[str, str]]:
+    session = get_session()
+    window = dashboard.parse_window(request.args.get("period"))
+    return dashboard.dashboard(session, window), analysis.process_names(session)
+
+
+def _filename(board: dashboard.Dashboard, name: str, ext: str) -> dict:
+    months = f"{board.window.months[0]}-{board.window.months[-1]}"
+    return {"Content-Disposition": f'attachment; filename="{name}-{months}.{ext}"'}
+
+
+def _args(period: analysis.Period) -> dict:
+    return {"start": period.first.isoformat(), "end": period.last.isoformat()}
+
+
+@bp.get("/")
+@roles_required(*VIEWERS)
+def index():
+    board, names = _board()
+    period = board.window.period
+    diagram = figures.sankey_of(board.flows, names, "company")
+    trend = [f for _m, f in board.trend]
+    return render(
+        "dashboard/index.html",
+        board=board,
+        names=names,
+        tables=dashboard_tables.tables(board, names),
+        headline=dashboard_tables.headline(board),
+        tonnes=dashboard_tables.tonnes,
+        percent=dashboard_tables.percent,
+        period_args=_args(period),
+        month_args={m: _args(dashboard.Window(m, (m,)).period) for m in board.window.months},
+        years=range(datetime.now(park_timezone()).year, 2019, -1),
+        sparks={
+            "recycling": charts.sparkline(
+                [f.recycling_rate if f.treated_g else None for f in trend], _("Recycling rate")
+            ),
+            "diversion": charts.sparkline(
+                [f.landfill_diversion_rate if f.treated_g else None for f in trend],
+                _("Landfill diversion rate"),
+            ),
+        },
+        balance_svg=charts.balance_chart(board.carbon.years, _("Carbon balance and path")),
+        sankey_svg=to_svg(diagram, title=_("Material flows")) if diagram.links else "",
+    )
+
+
+@bp.get("/<any(indicators, trend, streams, companies, balance, flows):figure>.csv")
+@roles_required(*VIEWERS)
+def download(figure: str):
+    board, names = _board()
+    table = dashboard_tables.tables(board, names)[figure]
+    return Response(table.csv(), mimetype="text/csv", headers=_filename(board, figure, "csv"))
+
+
+@bp.get("/report.pdf")
+@roles_required(*VIEWERS)
+def pdf():
+    board, names = _board()
+    generated = datetime.now(park_timezone()).strftime("%Y-%m-%d %H:%M")
+    body = report.pdf(board, names, generated)
+    return Response(body, mimetype="application/pdf", headers=_filename(board, "report", "pdf"))

@@ -1,0 +1,99 @@
+"""The dashboard pages: who may see them, the numbers they show, and that the CSV files, the PDF
+and the charts carry the same figures. The history is test_aggregates.history (2025): recycling
+rate 18.8 / 25.8 = 72.9 %, landfill diversion 76.7 %, 6 t of slag landfilled by the steelworks.
+"""
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+
+import pypdfium2
+import pytest
+from sqlmodel import func, select
+
+from circularity.models import Event, MonthlyFlow
+from tests.circularity.test_aggregates import history
+
+
+@pytest.mark.parametrize("who, status", [("alice", 403), ("bob", 403), ("cora", 200),
+                                         ("mia", 200), ("ada", 200)])  # fmt: skip
+def test_who_sees_the_dashboard(as_person, who, status):
+    assert as_person(who).get("/dashboard/").status_code == status
+    assert as_person(who).get("/dashboard/streams.csv").status_code == status
+    assert as_person(who).get("/dashboard/report.pdf").status_code == status
+
+
+def test_anonymous_is_sent_to_log_in(client):
+    assert client.get("/dashboard/").status_code in (302, 303)
+
+
+def test_a_bad_period_names_the_field(as_person):
+    response = as_person("mia").get("/dashboard/?period=1850")
+    assert response.status_code == 422
+
+
+def test_the_page_shows_the_figures_with_links_to_what_is_behind_them(ctx, as_person):
+    history(ctx)
+    html = as_person("mia").get("/dashboard/?period=2025").get_data(as_text=True)
+    assert "72.9 %" in html and "76.7 %" in html
+    assert "25.800 t" in html
+    assert "source=c" in html and "target=landfill" in html and "material=100202" in html
+    assert "/analysis/?start=2025-01-01&amp;end=2025-01-31" in html
+    assert "/carbon/credits" in html
+    for svg in re.findall(r"<svg.*?</svg>", html, flags=re.S):
+        ET.fromstring(svg)  # every chart is well-formed XML
+    assert html.count("<svg") >= 4  # two sparklines, the balance and the Sankey
+    coordinator = as_person("cora").get("/dashboard/?period=2025").get_data(as_text=True)
+    assert "/carbon/credits" not in coordinator
+
+
+def test_the_csv_files_carry_the_page_numbers(ctx, as_person):
+    history(ctx)
+    client = as_person("mia")
+    html = client.get("/dashboard/?period=2025").get_data(as_text=True)
+    indicators = list(csv.reader(io.StringIO(
+        client.get("/dashboard/indicators.csv?period=2025").get_data(as_text=True))))  # fmt: skip
+    assert indicators[1] == ["Recycling rate", "72.9", "%"]
+    for _name, value, unit in indicators[1:]:
+        assert f"{value} {unit}".strip() in html
+    streams = list(csv.reader(io.StringIO(
+        client.get("/dashboard/streams.csv?period=2025").get_data(as_text=True))))  # fmt: skip
+    assert streams[1][:5] == ["Steelworks", "100202", "Landfill (D1, D5, D12)", "6.000", "2"]
+    assert ">6.000</a>" in html
+    companies = client.get("/dashboard/companies.csv?period=2025").get_data(as_text=True)
+    for row in list(csv.reader(io.StringIO(companies)))[1:]:
+        assert all(cell in html for cell in row)
+    trend = list(csv.reader(io.StringIO(
+        client.get("/dashboard/trend.csv?period=2025").get_data(as_text=True))))  # fmt: skip
+    assert trend[2][0] == "2025-02" and trend[2][1] == "5.000"
+    for name in ("balance", "flows"):
+        assert client.get(f"/dashboard/{name}.csv").status_code == 200
+
+
+def test_the_pdf_opens_and_holds_the_headline_figures(ctx, as_person):
+    history(ctx)
+    response = as_person("mia").get("/dashboard/report.pdf?period=2025")
+    assert response.mimetype == "application/pdf"
+    document = pypdfium2.PdfDocument(response.data)
+    text = "".join(page.get_textpage().get_text_range() for page in document)
+    document.close()
+    assert "Recycling rate" in text and "72.9" in text and "25.800" in text
+    assert "Steelworks" in text and "2025-01" in text
+
+
+def test_reading_the_dashboard_changes_nothing(ctx, as_person):
+    history(ctx)
+
+    def state():
+        ctx.expire_all()
+        return (ctx.exec(select(func.count()).select_from(Event)).one(),
+                ctx.exec(select(func.sum(MonthlyFlow.mass_g))).one(),
+                ctx.exec(select(func.count()).select_from(MonthlyFlow)).one())  # fmt: skip
+
+    before = state()
+    client = as_person("mia")
+    for url in ("/dashboard/", "/dashboard/?period=2025", "/dashboard/trend.csv",
+                "/dashboard/report.pdf"):  # fmt: skip
+        assert client.get(url).status_code == 200
+    assert state() == before
