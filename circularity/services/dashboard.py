@@ -10,8 +10,9 @@ the current one. The trends are the same figures month by month.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from circularity.models import Company, MonthlyFlow
 from circularity.services import analysis, balance
@@ -81,7 +82,7 @@ class Figures:
     def landfill_diversion_rate(self) -> float:
         return landfill_diversion_rate(self.by_fate_g[Fate.LANDFILL] / 1000, self.treated_g / 1000)
 
-    def add(self, row: MonthlyFlow, company: int | None = None) -> None:
+    def add(self, row: "Total", company: int | None = None) -> None:
         """Count one total, for the park or as seen by one company."""
         at, to = row.company_id, row.partner_id
         if company is not None and company not in (at, to):
@@ -124,7 +125,6 @@ class Stream:
 class Dashboard:
     window: Window
     park: Figures
-    symbiosis: SymbiosisFigures
     trend: list[tuple[str, Figures]]
     companies: list[CompanyRow]
     streams: list[Stream]
@@ -132,12 +132,46 @@ class Dashboard:
     carbon: balance.Balance
     carbon_window: list[balance.Period]
 
+    @cached_property
+    def symbiosis(self) -> SymbiosisFigures:
+        """The exchange network; computed when shown (cycles are the costly part)."""
+        return symbiosis(self.flows)
 
-def monthly_rows(session: Session, window: Window) -> list[MonthlyFlow]:
-    return list(session.exec(select(MonthlyFlow).where(col(MonthlyFlow.month).in_(window.months))))
+
+@dataclass(frozen=True)
+class Total:
+    """A sum of MonthlyFlow rows over the columns a figure does not need (set to "" or 0)."""
+
+    month: str
+    kind: str
+    reason: str
+    company_id: int
+    partner_id: int
+    route: str
+    material_code: str
+    mass_g: int
+    records: int
 
 
-def flows(rows: list[MonthlyFlow], period: str = "") -> list[Flow]:
+def totals(session: Session, window: Window, *keep: str, where=()) -> list[Total]:
+    """The window's totals summed in the database over every key column not in ``keep``:
+    a page reads a few hundred sums, not the tens of thousands of rows of a large park."""
+    columns = [getattr(MonthlyFlow, c) for c in keep]
+    query = (
+        select(*columns, func.sum(MonthlyFlow.mass_g), func.sum(MonthlyFlow.records))
+        .where(col(MonthlyFlow.month).in_(window.months), *where)
+        .group_by(*columns)
+    )
+    blank = {"month": "", "kind": "", "reason": "", "company_id": 0, "partner_id": 0,
+             "route": "", "material_code": ""}  # fmt: skip
+    return [
+        Total(**{**blank, **dict(zip(keep, row[:-2], strict=True))},
+              mass_g=int(row[-2]), records=int(row[-1]))
+        for row in session.exec(query).all()
+    ]  # fmt: skip
+
+
+def flows(rows: list[Total], period: str = "") -> list[Flow]:
     """The window's flows per source, target and material, as mfa.model.build_flows makes
     them from the records (without the batch lists, which the drill-down pages show)."""
     mass: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -153,7 +187,7 @@ def flows(rows: list[MonthlyFlow], period: str = "") -> list[Flow]:
             edge = (company, ATMOSPHERE)
         else:
             edge = (company, ROUTES[row.route].sink)
-        mass[(*edge, row.material_code)] += row.mass_g
+        mass[(*edge, row.material_code or "*")] += row.mass_g
     return [
         Flow(f"{s}->{t}:{m}", s, t, m, period, g / 1000, None, ())
         for (s, t, m), g in sorted(mass.items())
@@ -161,42 +195,67 @@ def flows(rows: list[MonthlyFlow], period: str = "") -> list[Flow]:
 
 
 def dashboard(session: Session, window: Window) -> Dashboard:
-    """Every figure of the dashboard for the window: one query over the monthly totals, plus
-    the carbon balance (circularity.services.balance)."""
-    rows = monthly_rows(session, window)
+    """Every figure of the dashboard for the window, from four sums over the monthly totals,
+    plus the carbon balance (circularity.services.balance)."""
     park = Figures()
     by_month: dict[str, Figures] = {m: Figures() for m in window.months}
-    by_company: dict[int, Figures] = defaultdict(Figures)
-    lost: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
+    for row in totals(session, window, "month", "kind", "reason", "route", "company_id",
+                      "partner_id"):  # fmt: skip
         park.add(row)
         by_month[row.month].add(row)
+    by_company: dict[int, Figures] = defaultdict(Figures)
+    edges = totals(session, window, "kind", "reason", "route", "company_id", "partner_id")
+    for row in edges:
         for company in {row.company_id, row.partner_id} - {0}:
             by_company[company].add(row, company)
-        if row.kind == RecordKind.CLOSING and ROUTES[row.route].fate in LOST_FATES:
-            entry = lost[(row.company_id, row.material_code, ROUTES[row.route].sink)]
-            entry[0] += row.mass_g
-            entry[1] += row.records
+    lost_routes = [code for code, r in ROUTES.items() if r.fate in LOST_FATES]
     companies = {c.id: c for c in session.exec(select(Company)).all()}
     streams = sorted(
-        (Stream(companies[c], m, s, g, n) for (c, m, s), (g, n) in lost.items()),
+        (
+            Stream(
+                companies[r.company_id], r.material_code, ROUTES[r.route].sink, r.mass_g, r.records
+            )  # fmt: skip
+            for r in _merge_sinks(
+                totals(
+                    session,
+                    window,
+                    "company_id",
+                    "material_code",
+                    "route",
+                    where=(
+                        MonthlyFlow.kind == RecordKind.CLOSING.value,
+                        col(MonthlyFlow.route).in_(lost_routes),
+                    ),
+                )  # fmt: skip
+            )
+        ),
         key=lambda x: (-x.mass_g, x.company.name, x.material, x.sink),
     )
     carbon = balance.balance(session)
     year_months = {(int(m[:4]), int(m[5:])) for m in window.months}
-    label = f"{window.months[0]}..{window.months[-1]}"
-    park_flows = flows(rows, label)
     return Dashboard(
         window=window,
         park=park,
-        symbiosis=symbiosis(park_flows),
         trend=list(by_month.items()),
         companies=sorted(
             (CompanyRow(companies[c], f) for c, f in by_company.items()),
             key=lambda r: (-r.figures.treated_g, r.company.name),
         ),
         streams=streams[:TOP_STREAMS],
-        flows=park_flows,
+        flows=flows(edges, f"{window.months[0]}..{window.months[-1]}"),
         carbon=carbon,
         carbon_window=[p for p in carbon.months if (p.year, p.month) in year_months],
     )
+
+
+def _merge_sinks(rows: list[Total]) -> list[Total]:
+    """One stream per company, material and sink: D1, D5 and D12 all go to landfill."""
+    merged: dict[tuple[int, str, str], Total] = {}
+    for r in rows:
+        key = (r.company_id, r.material_code, ROUTES[r.route].sink)
+        if key in merged:
+            m = merged[key]
+            r = Total(m.month, m.kind, m.reason, m.company_id, m.partner_id, m.route,
+                      m.material_code, m.mass_g + r.mass_g, m.records + r.records)  # fmt: skip
+        merged[key] = r
+    return list(merged.values())

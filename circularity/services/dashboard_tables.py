@@ -77,35 +77,42 @@ def _figures_row(f: Figures) -> list[str]:
 
 def tables(board: Dashboard, names: dict[str, str]) -> dict[str, Table]:
     """Every figure of the dashboard as a table, keyed by its CSV name (FIGURES)."""
+    return {name: table(board, names, name) for name in FIGURES}
+
+
+def table(board: Dashboard, names: dict[str, str], name: str) -> Table:
+    """One figure as a table; only this one is computed (the network's loops are costly)."""
     rates = [_("treated t"), _("recycled t"), _("landfilled t"), _("incinerated t"),
              _("recycling rate %"), _("landfill diversion rate %")]  # fmt: skip
     carbon = [_("inventory t CO2e"), _("credits t CO2e"), _("balance t CO2e"),
               _("path t CO2e"), _("gap t CO2e")]  # fmt: skip
-    return {
-        "indicators": Table("indicators", _("Indicators"), [_("figure"), _("value"), _("unit")],
-                            [list(row) for row in headline(board)]),
-        "trend": Table("trend", _("Month by month"),
+    build = {
+        "indicators": lambda: Table("indicators", _("Indicators"),
+                                    [_("figure"), _("value"), _("unit")],
+                                    [list(row) for row in headline(board)]),
+        "trend": lambda: Table("trend", _("Month by month"),
                        [_("month"), *rates, _("exchanged t"), _("registered t")],
                        [[m, *_figures_row(f), tonnes(f.exchanged_g), tonnes(f.registered_g)]
                         for m, f in board.trend]),
-        "streams": Table("streams", _("Largest streams to landfill or incineration"),
+        "streams": lambda: Table("streams", _("Largest streams to landfill or incineration"),
                          [_("company"), _("material"), _("fate"), _("t"), _("batches")],
                          [[s.company.name, s.material, names.get(s.sink, s.sink),
                            tonnes(s.mass_g), str(s.batches)] for s in board.streams]),
-        "companies": Table("companies", _("Circularity per company"),
+        "companies": lambda: Table("companies", _("Circularity per company"),
                            [_("company"), _("registered t"), _("shipped t"), _("received t"),
                             *rates],
                            [[r.company.name, tonnes(r.figures.registered_g),
                              tonnes(r.figures.shipped_g), tonnes(r.figures.received_g),
                              *_figures_row(r.figures)] for r in board.companies]),
-        "balance": Table("balance", _("Carbon balance against the path"),
+        "balance": lambda: Table("balance", _("Carbon balance against the path"),
                          [_("year"), *carbon],
                          [[str(p.year), t_co2e(p.inventory_t), t_co2e(p.credits_t),
                            t_co2e(p.balance_t), t_co2e(p.path_t), t_co2e(p.gap_t)]
                           for p in board.carbon.years]),
-        "flows": Table("flows", _("Material flows"),
+        "flows": lambda: Table("flows", _("Material flows"),
                        [_("from"), _("to"), _("material"), _("t")],
                        [[names.get(f.source, f.source), names.get(f.target, f.target),
                          f.material, f"{Decimal(round(f.mass_kg * 1000)) / 1_000_000:.3f}"]
                         for f in board.flows]),
     }  # fmt: skip
+    return build[name]()

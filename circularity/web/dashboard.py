@@ -75,7 +75,7 @@ def index():
 @roles_required(*VIEWERS)
 def download(figure: str):
     board, names = _board()
-    table = dashboard_tables.tables(board, names)[figure]
+    table = dashboard_tables.table(board, names, figure)
     return Response(table.csv(), mimetype="text/csv", headers=_filename(board, figure, "csv"))
 
 
