@@ -1,36 +1,45 @@
-"""The `circularity` command line: serve the app, run the demo park, work on files."""
+"""The `circularity` command line: serve the app, run the demo park, work on files.
+
+Commands are imported only when one runs: the file commands (`match`, `reconcile`) need
+neither Flask nor the database, and loading every command first cost about two seconds
+on each call.
+"""
+
+import importlib
 
 import click
 
-from circularity.commands.app import create_user, epcis_command, init_db, labels_command, verify
-from circularity.commands.demo import demo, seed_demo, serve
+COMMANDS = {
+    "init-db": "circularity.commands.app:init_db",
+    "create-user": "circularity.commands.app:create_user",
+    "verify": "circularity.commands.app:verify",
+    "labels": "circularity.commands.app:labels_command",
+    "epcis": "circularity.commands.app:epcis_command",
+    "demo": "circularity.commands.demo:demo",
+    "seed-demo": "circularity.commands.demo:seed_demo",
+    "serve": "circularity.commands.demo:serve",
+    "match": "circularity.commands.match:match",
+    "reconcile": "circularity.commands.reconcile:reconcile",
+    "credit": "circularity.commands.carbon:credit",
+    "import-factors": "circularity.commands.carbon:import_factors",
+    "import-inventory": "circularity.commands.carbon:import_inventory",
+}
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose commands are named here and imported when invoked (click's recipe)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup)
 def cli() -> None:
     """circularity: traceable, circular material flows for an industrial park."""
-
-
-for command in (
-    init_db,
-    create_user,
-    verify,
-    labels_command,
-    epcis_command,
-    demo,
-    seed_demo,
-    serve,
-):
-    cli.add_command(command)
-
-# Subcommands register below, one line each.
-from circularity.commands.match import match  # noqa: E402
-
-cli.add_command(match)
-from circularity.commands.reconcile import reconcile  # noqa: E402
-
-cli.add_command(reconcile)
-from circularity.commands.carbon import credit, import_factors, import_inventory  # noqa: E402
-
-for command in (credit, import_factors, import_inventory):
-    cli.add_command(command)

@@ -174,12 +174,11 @@ def balance(session: Session) -> Balance:
             annual[year][area] = entry.tco2e
     credited: dict[tuple[int, int], float] = defaultdict(float)
     zone = ZoneInfo(timezone)
-    for entry in credits.current_credits(session):
-        closed = entry.closed_at
+    for closed, credit_kg in credits.current_amounts(session):
         if closed.tzinfo is None:
             closed = closed.replace(tzinfo=ZoneInfo("UTC"))
         local = closed.astimezone(zone)
-        credited[(local.year, local.month)] += entry.credit_kg / 1000
+        credited[(local.year, local.month)] += credit_kg / 1000
     years = sorted(set(annual) | {y for y, _ in credited})
     if baseline_year is None:
         complete = [y for y in years if len(annual.get(y, {})) == len(INVENTORY_AREAS)]

@@ -248,6 +248,18 @@ def current_credits(session: Session) -> list[Credit]:
     )
 
 
+def current_amounts(session: Session) -> list[tuple]:
+    """(closed_at, credit_kg) of the current entries only: what a balance sums, without
+    loading whole ledger rows (a district has hundreds of thousands of them)."""
+    return list(
+        session.exec(
+            select(Credit.closed_at, Credit.credit_kg).where(
+                Credit.ledger == LEDGER, col(Credit.id).not_in(_superseded_ids(session))
+            )
+        ).all()
+    )
+
+
 def _uncredited_closed(session: Session) -> list[Batch]:
     credited = select(Credit.batch_id).where(Credit.ledger == LEDGER)
     return list(
