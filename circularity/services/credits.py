@@ -260,6 +260,23 @@ def current_amounts(session: Session) -> list[tuple]:
     )
 
 
+def attribution(entries: list[Credit]) -> list[tuple[int, int, float]]:
+    """(company id, credits, kg CO2e) for each company taking part in current credits.
+
+    Attribution is for display: a credit shared by a supplier, a carrier-receiver and a
+    recycler appears in full beside each of them, so the rows do not add up to the ledger
+    and are never subtracted from any company's inventory.
+    """
+    totals: dict[int, list] = {}
+    for entry in entries:
+        for company in dict.fromkeys(int(c) for c in entry.companies.split()):
+            row = totals.setdefault(company, [0, 0.0])
+            row[0] += 1
+            row[1] += entry.credit_kg
+    ranked = sorted(totals.items(), key=lambda item: (-item[1][1], item[0]))
+    return [(company, count, kg) for company, (count, kg) in ranked]
+
+
 def _uncredited_closed(session: Session) -> list[Batch]:
     credited = select(Credit.batch_id).where(Credit.ledger == LEDGER)
     return list(

@@ -148,9 +148,11 @@ def mapping():
 @roles_required(*MANAGERS)
 def ledger():
     session = get_session()
+    entries = credits.current_credits(session)
     return render(
         "carbon/credits.html",
-        entries=credits.current_credits(session),
+        entries=entries,
+        attribution=credits.attribution(entries),
         pending=credits.pending(session),
         runs=credits.runs(session),
         sets=factors.all_sets(session),

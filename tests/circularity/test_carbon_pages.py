@@ -118,3 +118,27 @@ def test_inventory_form_and_import(as_person, ctx):
     )
     html = client.get("/carbon/").get_data(as_text=True)
     assert "2026-03" in html and "80.0" in html
+
+
+def test_credits_are_attributed_in_full_to_each_company_taking_part(as_person, ctx):
+    from circularity.services import credits
+    from tests.circularity.helpers import receive, ship
+    from tests.conftest import company_id
+
+    shared = register(ctx, quantity="10")  # Steelworks' scrap, recycled by Recycler
+    ship(ctx, shared)
+    receive(ctx, shared)
+    close(ctx, shared, who="bob", operation="R4")
+    close(ctx, register(ctx, who="bob", quantity="2"), who="bob", operation="R4")
+    client = as_person("mia")
+    assert post(client, "/carbon/credits/book").status_code == 303
+    ctx.rollback()
+    entries = credits.current_credits(ctx)
+    by_batch = {e.mass_g: e.credit_kg for e in entries}
+    rows = {company: (n, kg) for company, n, kg in credits.attribution(entries)}
+    steel, recycler = company_id(ctx, "Steelworks"), company_id(ctx, "Recycler")
+    assert rows[steel] == (1, by_batch[10_000_000])
+    assert rows[recycler][0] == 2
+    assert abs(rows[recycler][1] - (by_batch[10_000_000] + by_batch[2_000_000])) < 1e-6
+    html = client.get("/carbon/credits").get_data(as_text=True)
+    assert 'id="attribution"' in html and "Steelworks" in html
