@@ -4,8 +4,8 @@ The dashboard must answer for a park of a million events in a fraction of a seco
 same figures the analysis pages compute from the log. So each event's custody records are added
 to ``MonthlyFlow`` in the transaction that appends the event (``add_event``, called by
 ``recording.record``), in exact integer grams. The records are those of
-circularity.services.analysis, decided by ``event_records`` below, which follows that module's
-rules line by line: a total is the sum of the records the analysis builds for the same months.
+circularity.services.analysis, decided by its ``classify`` (one statement of the rules for
+both): a total is the sum of the records the analysis builds for the same months.
 
 ``rebuild`` recomputes every total from the event log (for a database written before this
 table existed, or after a bulk load) and ``differences`` compares the stored totals with a
@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, update
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from circularity.db import write_transaction
 from circularity.models import Batch, Event, EventBatch, MonthlyFlow
-from circularity.services.analysis import DISCREPANCY_REASONS
+from circularity.services.analysis import classify
 from circularity.services.recording import park_timezone
 from mfa.model import RecordKind
 
@@ -46,24 +46,20 @@ def event_records(
 ) -> list[tuple[str, int, int, str, str, int]]:
     """The custody records of one event as (kind, company, partner, route, material, grams).
 
-    ``rows`` are its ledger rows as (role, mass change, material, mass before the event). The
-    rules are analysis._Builder.add's: a shipment carries the mass the batch had, a second
-    weighing that changed the mass is a loss or a generation of the difference, a closing
-    closes its inputs and produces its outputs, and splits and merges make no record.
+    ``rows`` are its ledger rows as (role, mass change, material, mass before the event); the
+    rules are analysis.classify's, so the totals are sums of the records /analysis builds.
     """
     out = []
     for role, delta, material, before in rows:
-        if operation == "ship":
-            out.append((RecordKind.SHIPMENT.value, source, destination, "", material, before))
-        elif operation == "register":
-            out.append((RecordKind.GENERATION.value, company, 0, "", material, delta))
-        elif operation in DISCREPANCY_REASONS and delta:
-            kind = RecordKind.LOSS if delta < 0 else RecordKind.GENERATION
-            out.append((kind.value, company, 0, "", material, abs(delta)))
-        elif operation == "close" and role == "input":
-            out.append((RecordKind.CLOSING.value, company, 0, route or "", material, abs(delta)))
-        elif operation == "close":
-            out.append((RecordKind.TREATMENT.value, company, 0, "", material, abs(delta)))
+        record = classify(operation, role, delta, before)
+        if record is None:
+            continue
+        kind, grams = record
+        if kind is RecordKind.SHIPMENT:
+            out.append((kind.value, source, destination, "", material, grams))
+        else:
+            closing_route = (route or "") if kind is RecordKind.CLOSING else ""
+            out.append((kind.value, company, 0, closing_route, material, grams))
     return out
 
 
@@ -80,10 +76,10 @@ def add_event(session: Session, event: Event, ledger: list) -> None:
     Writers hold the chain head's lock (chain.lock_head), so no two of them update the totals
     at once and an update-or-insert is safe.
     """
-    rows = []
-    for batch, role, delta in ledger:
-        before = _mass_before(session, batch.id, event.id) if event.operation == "ship" else 0
-        rows.append((role, delta, batch.material_code, before))
+    # The batch rows already hold the mass after this event, so before = after - change.
+    rows = [
+        (role, delta, batch.material_code, batch.mass_g - delta) for batch, role, delta in ledger
+    ]
     records = event_records(event.operation, event.company_id, event.source_company_id,
                             event.destination_company_id, event.route, rows)  # fmt: skip
     totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
@@ -99,15 +95,6 @@ def add_event(session: Session, event: Event, ledger: list) -> None:
             session.add(MonthlyFlow(**dict(zip(KEY_COLUMNS, key, strict=True)),
                                     mass_g=grams, records=count))  # fmt: skip
             session.flush()
-
-
-def _mass_before(session: Session, batch_id: int, event_id: int) -> int:
-    """The batch's mass before this event: its ledger up to the previous event."""
-    return session.exec(
-        select(func.coalesce(func.sum(EventBatch.mass_delta_g), 0)).where(
-            EventBatch.batch_id == batch_id, EventBatch.event_id < event_id
-        )
-    ).one()
 
 
 def recompute(session: Session) -> dict[Key, list[int]]:

@@ -45,6 +45,27 @@ DEFAULT_DAYS = 90
 #: Records that are a second weighing of a batch already in custody, not a movement.
 DISCREPANCY_REASONS = frozenset({"receive", "correct"})
 
+
+def classify(operation: str, role: str, delta: int, before: int) -> tuple[RecordKind, int] | None:
+    """The custody record one ledger row makes, as (kind, grams), or None.
+
+    The one statement of the rules, used here and by the dashboard's monthly totals
+    (services/aggregates.py): a shipment carries the mass the batch had; a registration
+    generates; a receipt or correction that changed the mass is a loss or a generation of
+    the difference; a closing closes its inputs and produces its outputs; splits and merges
+    stay inside one company and make no record.
+    """
+    if operation == "ship":
+        return RecordKind.SHIPMENT, before
+    if operation == "register":
+        return RecordKind.GENERATION, delta
+    if operation in DISCREPANCY_REASONS and delta:
+        return (RecordKind.LOSS if delta < 0 else RecordKind.GENERATION), abs(delta)
+    if operation == "close":
+        return (RecordKind.CLOSING if role == "input" else RecordKind.TREATMENT), abs(delta)
+    return None
+
+
 BOUNDARY_LABELS = {
     "generation": _l("Generated"),
     "transformation": _l("Produced by treatment"),
@@ -207,23 +228,16 @@ class _Builder:
             return
         self.batch_basis[code] = basis
         holder = process_id(company)
-        kind, grams, target = None, delta, None
+        target = None
         if operation == "ship":
             holder, target = process_id(source), process_id(destination)
-            kind, grams = RecordKind.SHIPMENT, before
             self.held[(holder, material)][code] -= before
             self.held[(target, material)][code] += before
         else:
             self.held[(holder, material)][code] += delta
-        if operation == "register":
-            kind = RecordKind.GENERATION
-        elif operation in DISCREPANCY_REASONS and delta:
-            kind = RecordKind.LOSS if delta < 0 else RecordKind.GENERATION
-            grams = abs(delta)
-        elif operation == "close":
-            kind = RecordKind.CLOSING if role == "input" else RecordKind.TREATMENT
-            grams = abs(delta)
-        if kind is not None:
+        record = classify(operation, role, delta, before)
+        if record is not None:
+            kind, grams = record
             self.records.append(CustodyRecord(
                 code, material, grams / 1000, holder, target, _aware(when), kind.value,
                 route if kind is RecordKind.CLOSING else None, basis,
