@@ -1,8 +1,9 @@
 """Emission factors the market uses, shipped in circularity/data with their source.
 
-Until the emission-factor library exists, a material's benefit is DEFRA 2025 "Material use"
-primary production minus closed-loop source, per tonne, reached through a hand-reviewed
-List-of-Waste -> DEFRA material table. A code without a reviewed mapping, or whose DEFRA
+A material's benefit is DEFRA 2025 "Material use" primary production minus closed-loop
+source, per tonne, read from the emission-factor library's DEFRA 2025 set (services/factors.py,
+the one reader of those files) and reached through a hand-reviewed List-of-Waste -> DEFRA
+material table. A code without a reviewed mapping, or whose DEFRA
 material lacks either factor, has *no factor*: it is never credited with a guess.
 """
 
@@ -12,8 +13,9 @@ from functools import cache
 
 from flask import current_app, has_app_context
 
+from circularity.services import factors
 from circularity.services.catalogue import DATA
-from mfa.benefits import CLOSED_LOOP, PRIMARY, material_factors
+from mfa import emissions as em
 
 FACTOR_EDITION = "DEFRA 2025"
 FACTOR_SOURCE = (
@@ -21,8 +23,9 @@ FACTOR_SOURCE = (
     "primary material production minus closed-loop source; Freighting goods, HGV (all diesel), "
     "all HGVs, average laden. Open Government Licence v3.0"
 )
-MATERIAL_USE_FILE = "defra_ghg_cf_2025_material_use.csv"
-FREIGHT_FILE = "defra_ghg_cf_2025_freight_hgv.csv"
+FACTOR_SET = "defra-2025"
+# The freight row the DEFRA set carries (defra_ghg_cf_2025_freight_hgv.csv), as people read it.
+FREIGHT_DESCRIPTION = "HGV (all diesel), All HGVs, Average laden (tonne.km)"
 MAPPING_FILE = "low_to_defra_material.csv"
 #: Road distance over great-circle distance when no road network is at hand; an assumption,
 #: overridden by the ROAD_CIRCUITY setting.
@@ -65,9 +68,13 @@ def _read(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@cache
-def _factors() -> dict[str, dict[str, float]]:
-    return material_factors(_read(MATERIAL_USE_FILE))
+def _defra() -> factors.Library:
+    return factors.shipped_sets()[FACTOR_SET]
+
+
+def _production(defra_material: str, route: str) -> float | None:
+    factor = _defra().factors.get((defra_material, em.PRODUCTION, route))
+    return None if factor is None else factor.value
 
 
 @cache
@@ -81,19 +88,16 @@ def benefit(material_code: str) -> Benefit:
     if entry is None:
         return Benefit(material_code, None, None, None, "")
     defra, comment = entry
-    factors = _factors().get(defra, {})
-    return Benefit(material_code, defra, factors.get(PRIMARY), factors.get(CLOSED_LOOP), comment)
+    primary = _production(defra, em.PRIMARY)
+    closed_loop = _production(defra, em.CLOSED_LOOP_SOURCE)
+    return Benefit(material_code, defra, primary, closed_loop, comment)
 
 
 @cache
 def transport() -> Transport:
     """The one freight row shipped: DEFRA 2025 HGV (all diesel), all HGVs, average laden."""
-    (row,) = _read(FREIGHT_FILE)
-    return Transport(
-        float(row["GHG Conversion Factor 2025"]),
-        row["ID"],
-        f"{row['Level 2']}, {row['Level 3']}, {row['Column Text']} ({row['UOM']})",
-    )
+    factor = _defra().factors[(factors.FREIGHT_MATERIAL, em.FREIGHT, factors.FREIGHT_ROUTE)]
+    return Transport(factor.value, factor.source, FREIGHT_DESCRIPTION)
 
 
 def road_circuity() -> float:
