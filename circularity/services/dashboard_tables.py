@@ -47,9 +47,10 @@ class Table:
 def headline(board: Dashboard) -> list[tuple[str, str, str]]:
     """(name, value, unit) of each headline figure, in the order the page shows them."""
     park, net = board.park, board.symbiosis
+    recycling, diversion = rates_of(park)
     return [
-        (_("Recycling rate"), percent(park.recycling_rate), "%"),
-        (_("Landfill diversion rate"), percent(park.landfill_diversion_rate), "%"),
+        (_("Recycling rate"), percent(recycling), "%"),
+        (_("Landfill diversion rate"), percent(diversion), "%"),
         (_("Finally treated"), tonnes(park.treated_g), "t"),
         (_("Recycled (R2-R11)"), tonnes(park.by_fate_g["recycling"]), "t"),
         (_("Landfilled (D1, D5, D12)"), tonnes(park.by_fate_g["landfill"]), "t"),
@@ -64,14 +65,23 @@ def headline(board: Dashboard) -> list[tuple[str, str, str]]:
     ]  # fmt: skip
 
 
+def rates_of(f: Figures) -> tuple[float | None, float | None]:
+    """Recycling and landfill diversion rates, or None for a month in which nothing was
+    treated: mfa answers 0 there, but a month without closings has no rate, not a bad one."""
+    if not f.treated_g:
+        return None, None
+    return f.recycling_rate, f.landfill_diversion_rate
+
+
 def _figures_row(f: Figures) -> list[str]:
+    recycling, diversion = rates_of(f)
     return [
         tonnes(f.treated_g),
         tonnes(f.by_fate_g["recycling"]),
         tonnes(f.by_fate_g["landfill"]),
         tonnes(f.by_fate_g["incineration"]),
-        percent(f.recycling_rate),
-        percent(f.landfill_diversion_rate),
+        percent(recycling),
+        percent(diversion),
     ]
 
 

@@ -97,3 +97,14 @@ def test_reading_the_dashboard_changes_nothing(ctx, as_person):
                 "/dashboard/report.pdf"):  # fmt: skip
         assert client.get(url).status_code == 200
     assert state() == before
+
+
+def test_months_without_closings_have_no_rate(as_person, ctx):
+    # Nothing was treated in these months: the rate is undefined, shown empty, never 0 %.
+    client = as_person("mia")
+    rows = list(csv.reader(io.StringIO(
+        client.get("/dashboard/trend.csv").get_data(as_text=True))))  # fmt: skip
+    header, months = rows[0], rows[1:]
+    assert len(months) == 12
+    rate, diversion = header.index("recycling rate %"), header.index("landfill diversion rate %")
+    assert all(m[1] == "0.000" and m[rate] == "" and m[diversion] == "" for m in months)
