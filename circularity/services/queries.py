@@ -2,8 +2,10 @@
 
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app
+from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
 
 from circularity.models import Batch, Company, Event, EventBatch, User
@@ -54,32 +56,47 @@ def inbound(session: Session, user: User) -> list[Batch]:
     )
 
 
+# The batch page's statements, built once: it is the page a scan opens, and building a
+# statement costs more than SQLite takes to answer it.
+_HISTORY = (
+    select(Event, EventBatch.role, EventBatch.mass_delta_g, Company.name, User.name)
+    .join(EventBatch, EventBatch.event_id == Event.id)
+    .join(Company, Company.id == Event.company_id)
+    .join(User, User.id == Event.user_id)
+    .where(EventBatch.batch_id == bindparam("batch_id"))
+    .order_by(Event.seq)
+)
+_RELATED = (
+    select(EventBatch.event_id, Batch)
+    .join(Batch, Batch.id == EventBatch.batch_id)
+    .where(
+        EventBatch.event_id.in_(bindparam("event_ids", expanding=True)),
+        Batch.id != bindparam("exclude"),
+    )
+    .order_by(EventBatch.id)
+)
+_DIRECTORY = select(Company.id, Company.name, Company.active).order_by(Company.name)
+
+
 def history(session: Session, batch: Batch) -> list[HistoryEntry]:
     """Every event that touched the batch, oldest first."""
-    rows = session.exec(
-        select(Event, EventBatch, Company.name, User.name)
-        .join(EventBatch, EventBatch.event_id == Event.id)
-        .join(Company, Company.id == Event.company_id)
-        .join(User, User.id == Event.user_id)
-        .where(EventBatch.batch_id == batch.id)
-        .order_by(Event.seq)
-    ).all()
+    rows = session.exec(_HISTORY, params={"batch_id": batch.id}).all()
     return [
-        HistoryEntry(event, json.loads(event.payload), link.role, link.mass_delta_g, company, name)
-        for event, link, company, name in rows
+        HistoryEntry(event, json.loads(event.payload), role, delta_g, company, name)
+        for event, role, delta_g, company, name in rows
     ]
 
 
-def related(session: Session, event_ids: list[int], exclude: int) -> dict[int, list[Batch]]:
-    """Other batches in the same events (split parts, merge inputs, treatment outputs)."""
+def related(session: Session, entries: list[HistoryEntry], exclude: int) -> dict[int, list[Batch]]:
+    """Other batches in the same events (split parts, merge inputs, treatment outputs).
+
+    Only transformations touch more than one batch; an object event's single ledger row has
+    the role "object", so a history of shipments and receipts needs no query at all.
+    """
+    event_ids = [e.event.id for e in entries if e.role != "object"]
     if not event_ids:
         return {}
-    rows = session.exec(
-        select(EventBatch.event_id, Batch)
-        .join(Batch, Batch.id == EventBatch.batch_id)
-        .where(EventBatch.event_id.in_(event_ids), Batch.id != exclude)
-        .order_by(EventBatch.id)
-    ).all()
+    rows = session.exec(_RELATED, params={"event_ids": event_ids, "exclude": exclude}).all()
     out: dict[int, list[Batch]] = {}
     for event_id, batch in rows:
         out.setdefault(event_id, []).append(batch)
@@ -94,7 +111,19 @@ def companies(session: Session, active_only: bool = True) -> list[Company]:
 
 
 def company_names(session: Session) -> dict[int, str]:
-    return dict(session.exec(select(Company.id, Company.name)).all())
+    return {row.id: row.name for row in company_directory(session)}
+
+
+class CompanyRow(NamedTuple):
+    id: int
+    name: str
+    active: bool
+
+
+def company_directory(session: Session) -> list[CompanyRow]:
+    """Every company's id, name and whether it is active, by name: one query serves both the
+    names a page shows and the destinations a form offers."""
+    return [CompanyRow(*row) for row in session.exec(_DIRECTORY).all()]
 
 
 def label_data(session: Session, user: User, codes: list[str]) -> list[LabelData]:

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from circularity.db import get_session
@@ -22,21 +23,22 @@ login_manager.login_message = _l("Log in to continue.")
 login_manager.session_protection = "strong"
 
 
+# Built once: every request of a logged-in person runs it.
+_USER_WITH_COMPANY = (
+    select(User, Company)
+    .outerjoin(Company, Company.id == User.company_id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The user with their company, in one query; the page header shows both."""
     try:
-        row = (
-            get_session()
-            .exec(
-                select(User, Company)
-                .outerjoin(Company, Company.id == User.company_id)
-                .where(User.id == int(user_id))
-            )
-            .first()
-        )
+        params = {"user_id": int(user_id)}
     except ValueError:
         return None
+    row = get_session().exec(_USER_WITH_COMPANY, params=params).first()
     if row is None:
         return None
     g.user_company = row[1]

@@ -88,20 +88,21 @@ def _batch_page(code: str, status: int = 200, error: ServiceError | None = None,
     batch = access.get_batch(session, current_user, code)
     entries = queries.history(session, batch)
     actions = access.allowed_actions(current_user, batch)
+    directory = queries.company_directory(session)
     return render(
         "batches/show.html",
         status=status,
         batch=batch,
         material=catalogue.get_material(batch.material_code),
         history=entries,
-        related=queries.related(session, [e.event.id for e in entries], batch.id),
+        related=queries.related(session, entries, batch.id),
         actions=actions,
         error=error,
         failed_action=action,
         form=request.form if error else {},
         client_event_id=new_client_id(),
-        names=queries.company_names(session),
-        companies=queries.companies(session) if "ship" in actions else [],
+        names={c.id: c.name for c in directory},
+        companies=[c for c in directory if c.active] if "ship" in actions else [],
         exchanges=exchanges.open_for_shipment(session, batch) if "ship" in actions else [],
         mergeable=transform.held_batches_like(session, current_user, batch)
         if "merge" in actions

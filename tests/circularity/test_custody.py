@@ -1,5 +1,6 @@
 """The custody rules: who acts, what moves, and that mass is never created or destroyed."""
 
+import contextlib
 import json
 
 import pytest
@@ -137,6 +138,38 @@ def test_staff_see_their_batches_and_those_shipped_to_them(ctx):
     assert seen == {own, sent}  # alice still sees what her company shipped
     seen = {b.code for b in queries.list_batches(ctx, person(ctx, "mia"))[0]}
     assert seen == {own, sent, carls}
+
+
+def test_opening_a_batch_follows_the_same_visibility_as_the_lists(ctx):
+    """get_batch decides in Python what visible_batches decides in SQL; both must agree for
+    every person and every batch: held, in transit, handled in the past, never touched."""
+    from circularity.services import queries
+
+    own = register(ctx, who="alice")
+    onward = register(ctx, who="alice")
+    ship(ctx, onward, to="Recycler")
+    receive(ctx, onward, who="bob")
+    ship(ctx, onward, to="Cement", who="bob")  # alice and bob handled it; carl receives it
+    in_transit = register(ctx, who="carl")
+    ship(ctx, in_transit, to="Steelworks", who="carl")
+    codes = {own, onward, in_transit}
+    expected = {
+        "alice": {own, onward, in_transit},
+        "anna": {own, onward, in_transit},
+        "bob": {onward},
+        "carl": {onward, in_transit},
+        "cora": codes,
+        "mia": codes,
+        "ada": codes,
+    }
+    for name, visible in expected.items():
+        user = person(ctx, name)
+        listed = {b.code for b in queries.list_batches(ctx, user)[0]}
+        opened = set()
+        for code in codes:
+            with contextlib.suppress(NotFound):
+                opened.add(access.get_batch(ctx, user, code).code)
+        assert listed == opened == visible, name
 
 
 def test_split_keeps_the_remainder_in_the_batch(ctx):
