@@ -5,10 +5,23 @@ SQLite runs in WAL mode with a busy timeout, and every write transaction starts 
 them failing half-way with "database is locked". Reads use plain deferred transactions, so
 they never wait for writers. PostgreSQL gets row locks (``SELECT ... FOR UPDATE``) from the
 services instead.
+
+SQLite's own wait for the write lock is a poll with growing sleeps (up to 100 ms a time), so
+under many concurrent writers a waiter sleeps long after the lock came free. Writers to a
+SQLite file therefore first line up on a lock that wakes the next one as soon as it is
+released (``WriterQueue``); the busy timeout stays as the safety net for other programs.
 """
 
+import os
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: SQLite's busy timeout alone orders the writers
+    fcntl = None
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
@@ -29,6 +42,8 @@ def make_engine(url: str) -> Engine:
             poolclass=StaticPool if in_memory else None,
         )
         _configure_sqlite(engine, wal=not in_memory)
+        database = engine.url.database
+        _writer_queues[engine] = WriterQueue(None if in_memory else f"{database}-writers")
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -52,6 +67,50 @@ def _configure_sqlite(engine: Engine, wal: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+class WriterQueue:
+    """One SQLite writer at a time, woken in turn: threads of a process wait on a mutex, and
+    processes (gunicorn workers) on ``flock`` of a lock file beside the database.
+
+    The lock file is not the database file itself: closing any descriptor of a file drops
+    the POSIX locks SQLite holds on it. The descriptor is reopened after a fork, since a
+    forked child would share the parent's lock instead of competing for it.
+    """
+
+    def __init__(self, lock_path: str | None):
+        self._mutex = threading.RLock()  # a write inside a write waits for nobody
+        self._depth = 0
+        self._lock_path = lock_path if fcntl is not None else None
+        self._fd: int | None = None
+        self._pid: int | None = None
+
+    def _descriptor(self) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._mutex:
+            self._depth += 1
+            outermost = self._depth == 1 and self._lock_path is not None
+            try:
+                if outermost:
+                    fd = self._descriptor()
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    try:
+                        yield
+                    finally:
+                        fcntl.flock(fd, fcntl.LOCK_UN)
+                else:
+                    yield
+            finally:
+                self._depth -= 1
+
+
+_writer_queues: "weakref.WeakKeyDictionary[Engine, WriterQueue]" = weakref.WeakKeyDictionary()
+
+
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -65,13 +124,15 @@ def write_transaction(session: Session) -> Iterator[Session]:
     """
     if session.in_transaction():
         session.commit()
-    session.connection(execution_options={WRITE_OPTION: True})
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    queue = _writer_queues.get(session.get_bind())
+    with queue.turn() if queue is not None else nullcontext():
+        session.connection(execution_options={WRITE_OPTION: True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def init_app(app: Flask) -> None:

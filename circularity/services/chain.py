@@ -30,10 +30,13 @@ def new_event_id() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
 
+_HEAD = select(ChainHead).where(ChainHead.id == 1).with_for_update()
+
+
 def lock_head(session: Session) -> ChainHead:
     """The chain head, locked for this transaction (PostgreSQL row lock; SQLite holds the
     database write lock already), created on first use."""
-    head = session.exec(select(ChainHead).where(ChainHead.id == 1).with_for_update()).first()
+    head = session.exec(_HEAD).first()
     if head is None:
         head = ChainHead(id=1, seq=0, hash=GENESIS)
         session.add(head)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from circularity.models import Batch, Company, Event, EventBatch, User
@@ -42,13 +43,17 @@ def check_client_id(client_event_id: str) -> str:
     return client_event_id
 
 
+# Built once: every write asks it first.
+_BY_CLIENT_ID = select(Event).where(Event.client_event_id == bindparam("client_event_id"))
+
+
 def replay(session: Session, client_event_id: str, operation: str, user: User) -> Outcome | None:
     """The outcome already recorded under this client id, if any.
 
     Raises Conflict when the id was used for a different operation or by another person:
     that is a client bug, never a retry.
     """
-    event = session.exec(select(Event).where(Event.client_event_id == client_event_id)).first()
+    event = session.exec(_BY_CLIENT_ID, params={"client_event_id": client_event_id}).first()
     if event is None:
         return None
     if event.operation != operation or event.user_id != user.id:

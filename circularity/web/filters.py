@@ -26,10 +26,14 @@ def init_app(app: Flask) -> None:
 
 
 def user_company() -> dict:
-    """The logged-in person's company, for the page header (loaded with the user)."""
-    if current_user.is_authenticated and current_user.company_id:
+    """The logged-in person (``me``, the user itself rather than Flask-Login's proxy, which
+    looks the user up again on every use) and their company, for the page header."""
+    if not current_user.is_authenticated:
+        return {"me": None, "user_company": None}
+    me = current_user._get_current_object()
+    company = None
+    if me.company_id:
         company = g.get("user_company")
         if company is None:
-            company = get_session().get(Company, current_user.company_id)
-        return {"user_company": company}
-    return {"user_company": None}
+            company = get_session().get(Company, me.company_id)
+    return {"me": me, "user_company": company}

@@ -1,0 +1,62 @@
+"""SQLite writers line up: one at a time across threads and across worker processes."""
+
+import multiprocessing
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from circularity.db import WriterQueue, fcntl
+
+pytestmark = pytest.mark.skipif(fcntl is None, reason="flock is POSIX")
+
+
+def _hold_turns(queue: WriterQueue, log_path: str, turns: int) -> None:
+    for _ in range(turns):
+        with queue.turn(), open(log_path, "a") as log:
+            log.write("in\n")
+            log.flush()
+            time.sleep(0.002)
+            log.write("out\n")
+
+
+def _assert_one_at_a_time(lines: list[str], expected_turns: int) -> None:
+    assert lines == ["in", "out"] * expected_turns  # never two "in"s in a row
+
+
+def test_processes_take_turns_even_after_a_fork(tmp_path):
+    lock_path, log_path = str(tmp_path / "db-writers"), str(tmp_path / "log")
+    queue = WriterQueue(lock_path)
+    with queue.turn():  # its descriptor is open before the fork, as in a preloading server
+        pass
+    fork = multiprocessing.get_context("fork")
+    children = [fork.Process(target=_hold_turns, args=(queue, log_path, 20)) for _ in range(3)]
+    for child in children:
+        child.start()
+    _hold_turns(queue, log_path, 20)
+    for child in children:
+        child.join(30)
+        assert child.exitcode == 0
+    _assert_one_at_a_time(Path(log_path).read_text().split(), 80)
+
+
+def test_threads_take_turns_and_a_nested_turn_does_not_wait_for_itself(tmp_path):
+    queue = WriterQueue(str(tmp_path / "db-writers"))
+    inside, overlaps = [0], []
+
+    def work():
+        for _ in range(50):
+            with queue.turn():
+                inside[0] += 1
+                overlaps.append(inside[0])
+                with queue.turn():  # a write inside a write
+                    time.sleep(0.0001)
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert overlaps == [1] * 200
