@@ -372,6 +372,7 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=300_000, help="per scenario")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="circularity-bench-") as folder:
@@ -400,7 +401,7 @@ def main() -> None:
                 "--threads",
                 str(args.threads),
                 "--worker-class",
-                "gthread",
+                args.worker_class,
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--pythonpath",

@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 from flask import current_app
@@ -18,11 +19,15 @@ PAGE_SIZE = 50
 @dataclass
 class HistoryEntry:
     event: Event
-    payload: dict
     role: str
     delta_g: int
     company: str
     user: str
+
+    @cached_property
+    def payload(self) -> dict:
+        """The EPCIS event as recorded; parsed only when a page shows its details."""
+        return json.loads(self.event.payload)
 
 
 def list_batches(
@@ -82,7 +87,7 @@ def history(session: Session, batch: Batch) -> list[HistoryEntry]:
     """Every event that touched the batch, oldest first."""
     rows = session.exec(_HISTORY, params={"batch_id": batch.id}).all()
     return [
-        HistoryEntry(event, json.loads(event.payload), role, delta_g, company, name)
+        HistoryEntry(event, role, delta_g, company, name)
         for event, role, delta_g, company, name in rows
     ]
 

@@ -23,6 +23,7 @@ from circularity.services import (
 )
 from circularity.services.errors import ServiceError
 from circularity.services.quantities import UNITS
+from circularity.web import history
 from circularity.web.rendering import render
 from circularity.web.roles import roles_required
 
@@ -89,19 +90,21 @@ def _batch_page(code: str, status: int = 200, error: ServiceError | None = None,
     entries = queries.history(session, batch)
     actions = access.allowed_actions(current_user, batch)
     directory = queries.company_directory(session)
+    names = {c.id: c.name for c in directory}
+    related = queries.related(session, entries, batch.id)
     return render(
         "batches/show.html",
         status=status,
         batch=batch,
         material=catalogue.get_material(batch.material_code),
         history=entries,
-        related=queries.related(session, entries, batch.id),
+        history_html=history.history_lines(entries, names, related),
         actions=actions,
         error=error,
         failed_action=action,
         form=request.form if error else {},
         client_event_id=new_client_id(),
-        names={c.id: c.name for c in directory},
+        names=names,
         companies=[c for c in directory if c.active] if "ship" in actions else [],
         exchanges=exchanges.open_for_shipment(session, batch) if "ship" in actions else [],
         mergeable=transform.held_batches_like(session, current_user, batch)
