@@ -294,6 +294,12 @@ def run_scenario(name: str, port: int, park: Park, args) -> Result:
             clients.append(client)
             workers.append(lambda b, c=client: bare_loop(c, b))
     recorder.times.clear()
+    # Logging in one after the other leaves every keep-alive connection with whichever worker
+    # happened to accept it, often all of them with one (seen: one worker busy, the other
+    # idle). Each client opens a fresh connection when the scenario starts instead, all at
+    # once, as the bare endpoint's clients do and as a proxy in front would.
+    for client in clients:
+        client.conn.close()
     budget = Budget(args.seconds, args.max_requests)
     started = time.perf_counter()
     threads = [threading.Thread(target=_guarded, args=(w, budget, recorder)) for w in workers]

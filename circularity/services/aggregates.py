@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, select
 
 from circularity.db import write_transaction
@@ -85,16 +85,24 @@ def add_event(session: Session, event: Event, ledger: list) -> None:
     totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     _add(totals, month_of(event.event_time), event.operation, records)
     for key, (grams, count) in totals.items():
-        match = [getattr(MonthlyFlow, c) == v for c, v in zip(KEY_COLUMNS, key, strict=True)]
-        changed = session.execute(
-            update(MonthlyFlow)
-            .where(*match)
-            .values(mass_g=MonthlyFlow.mass_g + grams, records=MonthlyFlow.records + count)
-        )
+        values = dict(zip(KEY_COLUMNS, key, strict=True))
+        if None in key:  # never so by _add's rules; "= NULL" would match nothing
+            raise ValueError(f"a monthly total's key has no value: {values}")
+        keys = {f"key_{column}": value for column, value in values.items()}
+        changed = session.execute(_ADD_TO_TOTAL, {**keys, "grams": grams, "count": count})
         if changed.rowcount == 0:
-            session.add(MonthlyFlow(**dict(zip(KEY_COLUMNS, key, strict=True)),
-                                    mass_g=grams, records=count))  # fmt: skip
-            session.flush()
+            session.execute(insert(MonthlyFlow).values(**values, mass_g=grams, records=count))
+
+
+# Built once: every recorded event runs it in its write transaction.
+_ADD_TO_TOTAL = (
+    update(MonthlyFlow)
+    .where(*(getattr(MonthlyFlow, c) == bindparam(f"key_{c}") for c in KEY_COLUMNS))
+    .values(
+        mass_g=MonthlyFlow.mass_g + bindparam("grams"),
+        records=MonthlyFlow.records + bindparam("count"),
+    )
+)
 
 
 def recompute(session: Session) -> dict[Key, list[int]]:
