@@ -22,8 +22,6 @@ afresh with `scipy.optimize.linprog`: slower, never wrong.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from mfa.errors import MFAError
 
@@ -107,6 +105,11 @@ class ColdLP:
         self.cost, self.upper = self.cost[keep], self.upper[keep]
 
     def solve(self) -> tuple[np.ndarray, np.ndarray]:
+        # Imported here: scipy's optimiser takes a fifth of a second to load, and the engine
+        # only needs it when neither the network simplex nor a HiGHS class is at hand.
+        import scipy.sparse as sp
+        from scipy.optimize import linprog
+
         n = len(self.tail)
         a_ub = sp.csc_array(
             (np.ones(2 * n), (np.concatenate([self.tail, self.head]), np.tile(np.arange(n), 2))),

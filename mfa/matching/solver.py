@@ -7,8 +7,9 @@ problem restricted to a few candidate pairs yields such prices; if no other elig
 reduced cost c_od − u_o − v_d above zero, the prices are feasible for the whole market, primal
 and dual objectives coincide, and by weak duality the restricted optimum is the market's optimum.
 Otherwise each offer's and each demand's most violating pairs join the candidates and the small
-problem is solved again, warm (column generation). Pricing ten million pairs is one vectorised
-pass; only a percent or two of them ever reach the LP solver.
+problem is solved again, warm (column generation). Pricing ten million pairs is one compiled
+pass (`pricing`); only two or three percent of them ever reach the restricted problem, which a
+network simplex solves (`network`), or HiGHS where numba is missing (`highs`).
 
 Every round also yields an upper bound on the optimum (the prices, raised just enough to cover
 every pair), so the loop stops when no pair violates the prices or as soon as the allocation is
@@ -21,10 +22,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mfa.matching import highs, network, pricing
 from mfa.matching.eligibility import Market
-from mfa.matching.highs import SolverError, restricted_lp
+from mfa.matching.highs import SolverError
 
-__all__ = ["Allocation", "SolverError", "solve"]
+__all__ = ["METHODS", "Allocation", "SolverError", "solve"]
+
+#: How the restricted problem can be solved, fastest first: the compiled network simplex
+#: (`network`, needs numba), HiGHS kept warm (`highs`), `scipy.optimize.linprog` afresh each
+#: round (`linprog`). All three give the same optimum with the same certificate.
+METHODS = ("network", "highs", "linprog")
 
 #: Reduced costs up to this many kg CO2e per tonne count as zero: HiGHS's dual feasibility
 #: tolerance is 1e-7 on scaled values, so smaller violations are numerical noise, not columns.
@@ -34,16 +41,22 @@ PRICE_TOLERANCE = 1e-6
 #: the benchmark region's 900,537 t of CO2e, far below the precision of any emission factor.
 GAP = 1e-7
 
-#: Candidates that carry nothing and price this far (kg CO2e/t) below their offer's and
-#: demand's prices leave the restricted problem, so it stays about the size of its basis.
+#: With HiGHS, candidates that carry nothing and price this far (kg CO2e/t) below their offer's
+#: and demand's prices leave the restricted problem, so it stays about the size of its basis.
 DROP_BELOW = 1.0
 
-#: Violating pairs that join per offer and per demand each round. Two took 9 rounds and 14 s of
-#: simplex on the benchmark's region; one took 12 rounds and 15 s, three 9 rounds and 16 s.
+#: Violating pairs that join per offer and per demand each round with HiGHS. Two took 9 rounds
+#: and 14 s of simplex on the benchmark's region; one took 12 rounds and 15 s, three 9 rounds
+#: and 16 s.
 VIOLATORS_PER_NODE = 2
 
 #: After this many rounds nothing leaves any more, which rules out cycling on ties.
 DROP_ROUNDS = 30
+
+#: The network simplex pays for an idle arc only when its block search passes over it, so
+#: with it nothing leaves (dropping cost three more rounds on the region) and more violators
+#: join per round: 4 took 6 rounds; 2, 7 rounds; 1, 14 rounds and 50 % more time.
+NETWORK_VIOLATORS_PER_NODE = 4
 
 
 @dataclass(frozen=True)
@@ -70,25 +83,38 @@ def solve(
     offer_tonnes: np.ndarray,
     demand_tonnes: np.ndarray,
     warm: bool = True,
+    method: str | None = None,
 ) -> Allocation:
     """Maximise Σ net_per_t·x over the market's eligible pairs within the offers' and demands'
     tonnes. Returns the optimum with its dual certificate.
 
-    `warm=False` forces the from-scratch `linprog` path (the fallback when no HiGHS class is
-    importable); tests use it to check both paths agree.
+    `method` picks how the restricted problem is solved (see `METHODS`); by default the first
+    that can run here. Should one fail, the next answers. `warm=False` is `method="linprog"`,
+    the path when neither numba nor a HiGHS class is importable; tests use both to check that
+    every path agrees.
     """
-    if warm:
+    if method is None:
+        method = "linprog" if not warm else "network" if network.available() else "highs"
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}, expected one of {METHODS}")
+    if method == "network" and network.available():
         try:
-            return _solve(market, offer_tonnes, demand_tonnes, warm=True)
+            return _solve(market, offer_tonnes, demand_tonnes, "network")
+        except SolverError:
+            # A pivot limit that was never reached in practice; HiGHS still answers.
+            pass
+    if method in ("network", "highs"):
+        try:
+            return _solve(market, offer_tonnes, demand_tonnes, "highs")
         except (AttributeError, TypeError):
             # The warm path uses scipy's private copy of HiGHS when highspy is absent; should a
             # scipy release change that interface, the public linprog path still answers.
             pass
-    return _solve(market, offer_tonnes, demand_tonnes, warm=False)
+    return _solve(market, offer_tonnes, demand_tonnes, "linprog")
 
 
 def _solve(
-    market: Market, offer_tonnes: np.ndarray, demand_tonnes: np.ndarray, warm: bool
+    market: Market, offer_tonnes: np.ndarray, demand_tonnes: np.ndarray, method: str
 ) -> Allocation:
     n_o = len(offer_tonnes)
     capacity = np.concatenate([offer_tonnes, demand_tonnes]).astype(float)
@@ -97,31 +123,43 @@ def _solve(
         return Allocation(none, np.empty(0), np.zeros(n_o), np.zeros(len(demand_tonnes)),
                           0.0, 0.0, 0, 0)  # fmt: skip
     net = market.net_per_t
-    tail = market.offer.astype(np.int64)
-    head = market.demand.astype(np.int64) + n_o
-    upper = np.minimum(capacity[tail], capacity[head])
-    # Pairs of one offer lie together (see Market), so per-offer maxima are one reduceat.
-    starts = np.flatnonzero(np.r_[True, tail[1:] != tail[:-1]])
-    lp = restricted_lp(capacity, warm=warm)
-    columns = np.flatnonzero(market.seed)
-    lp.add(tail[columns], head[columns], net[columns], upper[columns])
+    offer_tonnes = capacity[:n_o]
+    if method == "network":
+        lp = network.NetworkLP(capacity, n_o)
+    else:
+        lp = highs.restricted_lp(capacity, warm=method == "highs")
+    per_node, drop_rounds = VIOLATORS_PER_NODE, DROP_ROUNDS
+    if method == "network":
+        per_node, drop_rounds = NETWORK_VIOLATORS_PER_NODE, 0
+    price_pairs = pricing.pricer(market, n_o, per_node, PRICE_TOLERANCE)
+    columns = np.empty(0, dtype=np.int64)
     in_lp = np.zeros(market.n_pairs, dtype=bool)
-    in_lp[columns] = True
+    new = np.flatnonzero(market.seed)
     rounds = 0
     while True:
+        # Only the restricted pairs' arrays are formed here; the market's ten million pairs
+        # are read by the pricer alone.
+        tail, head = market.offer[new].astype(np.int64), market.demand[new] + n_o
+        lp.add(tail, head, net[new], np.minimum(capacity[tail], capacity[head]))
+        in_lp[new] = True
+        columns = np.concatenate([columns, new])
         rounds += 1
         flow, price = lp.solve()
-        flow = np.clip(flow, 0.0, upper[columns])
+        tail, head = market.offer[columns].astype(np.int64), market.demand[columns] + n_o
+        upper = np.minimum(capacity[tail], capacity[head])
+        flow = np.clip(flow, 0.0, upper)
         price = np.maximum(price, 0.0)
-        reduced = net - price[tail] - price[head]
-        own = reduced[columns]
-        reduced[in_lp] = 0.0
+        own = net[columns] - price[tail] - price[head]
+        excess, new = price_pairs(price, in_lp)
         objective = float(net[columns] @ flow)
-        bound = _upper_bound(capacity, price, own, upper[columns], reduced, tail, starts)
-        new = _violators(tail, head, reduced, len(capacity))
+        # A dual objective that covers every pair: row prices; plus, for restricted pairs
+        # above their prices, their bound times the excess; plus, for every other pair above
+        # its prices, its offer's price raised by the largest such excess (each offer has one
+        # tonnage to pay it on).
+        bound = float(capacity @ price + upper @ np.maximum(own, 0.0) + offer_tonnes @ excess)
         if len(new) == 0 or bound - objective <= GAP * max(abs(objective), 1.0):
             break
-        if rounds <= DROP_ROUNDS:
+        if rounds <= drop_rounds:
             idle = np.flatnonzero((flow <= 0) & (own < -DROP_BELOW))
             if len(idle):
                 lp.delete(idle)
@@ -129,9 +167,6 @@ def _solve(
                 keep = np.ones(len(columns), dtype=bool)
                 keep[idle] = False
                 columns = columns[keep]
-        lp.add(tail[new], head[new], net[new], upper[new])
-        in_lp[new] = True
-        columns = np.concatenate([columns, new])
     used = flow > 0
     return Allocation(
         pairs=columns[used],
@@ -143,40 +178,3 @@ def _solve(
         rounds=rounds,
         columns=len(columns),
     )
-
-
-def _upper_bound(
-    capacity: np.ndarray,
-    price: np.ndarray,
-    own: np.ndarray,
-    own_upper: np.ndarray,
-    reduced: np.ndarray,
-    tail: np.ndarray,
-    starts: np.ndarray,
-) -> float:
-    """A dual objective that covers every pair: row prices; plus, for candidates above their
-    prices (at their box bound), bound × excess; plus, for every other pair above its prices,
-    the offer's price raised by its largest excess (each offer has one tonnage to pay it on)."""
-    excess = np.maximum(np.maximum.reduceat(reduced, starts), 0.0)
-    return float(
-        capacity @ price + own_upper @ np.maximum(own, 0.0) + capacity[tail[starts]] @ excess
-    )
-
-
-def _violators(tail: np.ndarray, head: np.ndarray, reduced: np.ndarray, n: int) -> np.ndarray:
-    """Each offer's and each demand's few most violating pairs: progress everywhere at once, few
-    enough columns that the restricted problem stays small."""
-    candidates = np.flatnonzero(reduced > PRICE_TOLERANCE)
-    if len(candidates) == 0:
-        return candidates
-    rc = reduced[candidates]
-    chosen = []
-    for _ in range(VIOLATORS_PER_NODE):
-        for node in (tail[candidates], head[candidates]):
-            best = np.full(n, -np.inf)
-            np.maximum.at(best, node, rc)
-            top = np.flatnonzero((rc == best[node]) & (rc > -np.inf))
-            _, first = np.unique(node[top], return_index=True)
-            chosen.append(top[first])
-            rc[top[first]] = -np.inf
-    return candidates[np.unique(np.concatenate(chosen))]

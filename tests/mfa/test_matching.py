@@ -199,8 +199,10 @@ def test_empty_market():
 
 def test_cold_lp_when_no_highs_class_is_importable(monkeypatch):
     import mfa.matching.highs as highs
+    import mfa.matching.network as network
 
     monkeypatch.setattr(highs, "_highs_module", lambda: None)
+    monkeypatch.setattr(network, "available", lambda: False)
     assert isinstance(highs.restricted_lp(np.ones(2)), highs.ColdLP)
     # The greedy trap again, solved through linprog only: 1,788.805 kg CO2e.
     data = market(
@@ -214,11 +216,13 @@ def test_cold_lp_when_no_highs_class_is_importable(monkeypatch):
 
 def test_warm_path_falls_back_when_the_private_interface_changes(monkeypatch):
     import mfa.matching.highs as highs
+    import mfa.matching.network as network
 
     class Broken:
         def __init__(self, *args):
             raise AttributeError("setOptionValue")
 
     monkeypatch.setattr(highs, "WarmLP", Broken)
+    monkeypatch.setattr(network, "available", lambda: False)
     data = market({"A": 100.0}, [offer("o1", "c1", "A", 5)], [demand("d1", "c2", ["A"], 5)])
     assert run(data)["total_net_kgco2e"] == pytest.approx(500.0)
