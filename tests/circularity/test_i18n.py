@@ -71,3 +71,21 @@ def test_service_messages_are_translated_in_a_request(app):
             "This batch is %(status)s; nothing more can be done with it.", status="closed"
         )
     assert error.message == "This batch is closed; nothing more can be done with it."
+
+
+def test_template_gettext_keeps_jinjas_newstyle_meaning(app):
+    """The message is trusted markup, variables are escaped, %% is a percent sign, and a
+    message without either is returned as it is; the same in a template without escaping."""
+    html = app.jinja_env.from_string(
+        '{{ _("<b>%(who)s</b> shipped", who="<i>A & B</i>") }}|'
+        '{{ _("100%% recycled") }}|{{ _("Ship") }}|'
+        '{{ ngettext("%(num)d batch", "%(num)d batches", 2) }}'
+    )
+    text = app.jinja_env.overlay(autoescape=False).from_string(
+        '{{ _("<b>%(who)s</b>", who="<i>") }}|{{ _("Ship") }}'
+    )
+    with app.test_request_context():
+        assert html.render() == (
+            "<b>&lt;i&gt;A &amp; B&lt;/i&gt;</b> shipped|100% recycled|Ship|2 batches"
+        )
+        assert text.render() == "<b><i></b>|Ship"
