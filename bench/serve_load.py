@@ -48,6 +48,25 @@ TARGET_P95_MS, TARGET_RATIO = 50.0, 0.30
 HIDDEN = re.compile(r'name="(csrf_token|client_event_id|version)" value="([^"]*)"')
 
 
+def _spin(_=None) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(3_000_000):
+        total += i
+    return time.perf_counter() - started
+
+
+def parallel_capacity() -> float:
+    """How many cores' worth of work the machine gives right now: one busy process alone,
+    then two at once. A virtual machine's two cores are not always two cores."""
+    from multiprocessing import get_context
+
+    alone = min(_spin() for _ in range(3))
+    with get_context("fork").Pool(2) as pool:
+        together = max(pool.map(_spin, range(2)))
+    return 2 * alone / together
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -391,6 +410,7 @@ def main() -> None:
             # Every client logs in before its scenario starts; the login limit is per address.
             "LOGIN_RATE_LIMIT": "100000 per minute",
         }
+        print(f"parallel capacity: {parallel_capacity():.2f} of {os.cpu_count()} cores")
         started = time.perf_counter()
         park = seed(env, args.clients)
         print(
@@ -430,6 +450,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     report(results)
+    print(f"parallel capacity after the run: {parallel_capacity():.2f} of {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
