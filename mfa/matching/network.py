@@ -34,6 +34,10 @@ except ImportError:  # pragma: no cover - exercised where numba is not installed
 #: loop's price tolerance, far above the rounding noise of potentials summed along a tree.
 ENTER_TOLERANCE = 1e-9
 
+#: Arcs scanned per block of the pivot search, times the square root of the number of arcs:
+#: on the region 0.2 to 0.5 took 5.5 s of pivots, 1 (networkx's choice) 6.3 s, 3 9.0 s.
+BLOCK_FACTOR = 0.3
+
 #: Pivots allowed per arc and node before the kernel gives up (it never has, but a loop that
 #: cannot end must not hang a server); the engine then falls back to HiGHS.
 PIVOTS_PER_ELEMENT = 50
@@ -105,7 +109,7 @@ class NetworkLP:
         pivots, optimal = _simplex(
             self.src, self.tgt, self.cost, self.flow, self.dead, self.basic, self.pi,
             self.parent, self.pedge, self.size, self.nxt, self.prv, self.last,
-            self.m, self.state, ENTER_TOLERANCE, limit,
+            self.m, self.state, ENTER_TOLERANCE, limit, max(16, int(BLOCK_FACTOR * self.m**0.5)),
         )  # fmt: skip
         self.pivots += pivots
         if not optimal:
@@ -130,7 +134,7 @@ def kernel(function):
 
 @kernel
 def _simplex(src, tgt, cost, flow, dead, basic, pi, parent, pedge, size, nxt, prv, last,
-             m, state, eps, limit):  # fmt: skip
+             m, state, eps, limit, block):  # fmt: skip
     """Pivot until no arc prices below -eps; (pivots, finished)."""
     n = len(pi)
     path_p = np.empty(n + 1, dtype=np.int64)
@@ -140,7 +144,7 @@ def _simplex(src, tgt, cost, flow, dead, basic, pi, parent, pedge, size, nxt, pr
     cyc_n = np.empty(2 * n + 2, dtype=np.int64)
     cyc_e = np.empty(2 * n + 2, dtype=np.int64)
     anc = np.empty(n + 1, dtype=np.int64)
-    block = int(np.ceil(np.sqrt(m)))
+    block = min(block, m)
     blocks = (m + block - 1) // block
     start = state[0] % m
     misses = 0
