@@ -313,10 +313,8 @@ def run_scenario(name: str, port: int, park: Park, args) -> Result:
             clients.append(client)
             workers.append(lambda b, c=client: bare_loop(c, b))
     recorder.times.clear()
-    # Logging in one after the other leaves every keep-alive connection with whichever worker
-    # happened to accept it, often all of them with one (seen: one worker busy, the other
-    # idle). Each client opens a fresh connection when the scenario starts instead, all at
-    # once, as the bare endpoint's clients do and as a proxy in front would.
+    # Each client opens a fresh connection when the scenario starts, all at once, as the bare
+    # endpoint's clients do, rather than keeping the one it logged in on.
     for client in clients:
         client.conn.close()
     budget = Budget(args.seconds, args.max_requests)
@@ -428,6 +426,10 @@ def main() -> None:
                 str(args.threads),
                 "--worker-class",
                 args.worker_class,
+                # A listening socket per worker (SO_REUSEPORT): the kernel spreads connections
+                # over the workers. With one shared socket, keep-alive connections opened at
+                # once all landed on one gthread worker while the other idled.
+                "--reuse-port",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--pythonpath",
@@ -441,7 +443,9 @@ def main() -> None:
         try:
             wait_until_up(port, server)
             print(
-                f"gunicorn -w {args.workers} --threads {args.threads} on 127.0.0.1:{port}; "
+                f"gunicorn -k {args.worker_class} -w {args.workers}"
+                f"{f' --threads {args.threads}' if args.worker_class == 'gthread' else ''} "
+                f"on 127.0.0.1:{port}; "
                 f"{args.clients} clients, {args.seconds:g} s or {args.max_requests} requests "
                 "a scenario\n"
             )
