@@ -2,10 +2,11 @@
 
 The restricted LP of column generation is a transportation problem, and on a network a simplex
 pivot is a walk around one cycle of a spanning tree instead of a factorised basis update. On the
-benchmark's region HiGHS's dual simplex needs about 200,000 pivots at 50 to 100 microseconds each
-(most of the engine's time); here a pivot costs a few microseconds. Column generation also suits
-the primal method: a new pair joins as a non-basic arc without flow, so the tree stays feasible
-and the next round starts exactly where the last one stopped.
+benchmark's region HiGHS's dual simplex needed about 205,000 pivots at 50 to 100 microseconds
+each (most of the engine's time, 14 to 21 s); here about 370,000 pivots cost about 15
+microseconds each (5.5 to 6.5 s), most of it re-pricing the subtree a pivot re-hangs. Column
+generation also suits the primal method: a new pair joins as a non-basic arc without flow, so
+the tree stays feasible and the next round starts exactly where the last one stopped.
 
 The network: a root node, every offer with its tonnes as supply and a slack arc offer -> root
 (what stays unmatched), every demand with a slack arc root -> demand, and one arc offer -> demand

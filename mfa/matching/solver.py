@@ -54,8 +54,9 @@ VIOLATORS_PER_NODE = 2
 DROP_ROUNDS = 30
 
 #: The network simplex pays for an idle arc only when its block search passes over it, so
-#: with it nothing leaves (dropping cost three more rounds on the region) and more violators
-#: join per round: 4 took 6 rounds; 2, 7 rounds; 1, 14 rounds and 50 % more time.
+#: with it nothing leaves (dropping took 10 rounds instead of 7 on the region, and 60 % more
+#: pivot time) and more violators join per round: 4 took 6 rounds; 2 and 3, 7; 8, 5; all
+#: within the noise of each other in time.
 NETWORK_VIOLATORS_PER_NODE = 4
 
 
