@@ -89,6 +89,11 @@ class WriterQueue:
             self._pid = os.getpid()
         return self._fd
 
+    def __del__(self) -> None:
+        # Engines come and go (tests build hundreds); their queues must not keep descriptors.
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+
     @contextmanager
     def turn(self) -> Iterator[None]:
         with self._mutex:

@@ -1,6 +1,8 @@
 """SQLite writers line up: one at a time across threads and across worker processes."""
 
+import gc
 import multiprocessing
+import os
 import threading
 import time
 from pathlib import Path
@@ -60,3 +62,18 @@ def test_threads_take_turns_and_a_nested_turn_does_not_wait_for_itself(tmp_path)
     for thread in threads:
         thread.join(30)
     assert overlaps == [1] * 200
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+def test_a_dropped_queue_closes_its_lock_file(tmp_path):
+    def open_descriptors() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_descriptors()
+    for i in range(20):
+        queue = WriterQueue(str(tmp_path / f"db{i}-writers"))
+        with queue.turn():
+            pass
+        del queue
+    gc.collect()
+    assert open_descriptors() == before
