@@ -1,5 +1,6 @@
 """SQLite writers line up: one at a time across threads and across worker processes."""
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -64,16 +65,20 @@ def test_threads_take_turns_and_a_nested_turn_does_not_wait_for_itself(tmp_path)
     assert overlaps == [1] * 200
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads descriptors in /proc")
 def test_a_dropped_queue_closes_its_lock_file(tmp_path):
-    def open_descriptors() -> int:
-        return len(os.listdir("/proc/self/fd"))
+    def lock_files_open() -> list[str]:
+        targets = []
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):  # the listing's own descriptor is gone
+                targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return [t for t in targets if t.startswith(str(tmp_path))]
 
-    before = open_descriptors()
-    for i in range(20):
-        queue = WriterQueue(str(tmp_path / f"db{i}-writers"))
+    queues = [WriterQueue(str(tmp_path / f"db{i}-writers")) for i in range(3)]
+    for queue in queues:
         with queue.turn():
             pass
-        del queue
+    assert len(lock_files_open()) == 3
+    del queue, queues
     gc.collect()
-    assert open_descriptors() == before
+    assert lock_files_open() == []
