@@ -171,6 +171,18 @@ def kernel(function):
 
 
 @kernel
+def _path_up(x, apex, parent, pedge, nodes, edges):
+    """The nodes from x up to (not including) apex and the tree arcs above them; their count."""
+    n = 0
+    while x != apex:
+        nodes[n] = x
+        edges[n] = pedge[x]
+        n += 1
+        x = parent[x]
+    return n
+
+
+@kernel
 def _simplex(src, tgt, cost, flow, dead, basic, pi, parent, pedge, size, nxt, prv, last,
              m, state, eps, limit, block):  # fmt: skip
     """Pivot until no arc prices below -eps; (pivots, finished)."""
@@ -216,20 +228,8 @@ def _simplex(src, tgt, cost, flow, dead, basic, pi, parent, pedge, size, nxt, pr
         q = tgt[entering]
         # The cycle: apex -> ... -> p, the entering arc, q -> ... -> apex.
         apex = _apex(p, q, parent, size)
-        n1 = 0
-        x = p
-        while x != apex:
-            path_p[n1] = x
-            edge_p[n1] = pedge[x]
-            n1 += 1
-            x = parent[x]
-        n2 = 0
-        x = q
-        while x != apex:
-            path_q[n2] = x
-            edge_q[n2] = pedge[x]
-            n2 += 1
-            x = parent[x]
+        n1 = _path_up(p, apex, parent, pedge, path_p, edge_p)
+        n2 = _path_up(q, apex, parent, pedge, path_q, edge_q)
         cyc_n[0] = apex
         for k in range(n1):
             cyc_n[k + 1] = path_p[n1 - 1 - k]

@@ -10,17 +10,20 @@ which is why the numpy version is only the fallback when numba is missing.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 from mfa.matching import network
 from mfa.matching.eligibility import Market
 
 
-class Pricer:
+class Pricer(ABC):
     """`excess, new = pricer(price, in_lp)`: per offer the largest reduced cost outside the
     restricted problem (at least 0), and the pairs that should join it next.
 
     `price` holds the offers' prices, then the demands'; `in_lp` marks the restricted pairs.
+    Two ways to compute the same thing follow: compiled, and numpy when numba is missing.
     """
 
     def __init__(self, market: Market, n_offers: int, per_node: int, tolerance: float) -> None:
@@ -29,8 +32,9 @@ class Pricer:
         self.per_node = per_node
         self.tolerance = tolerance
 
+    @abstractmethod
     def __call__(self, price: np.ndarray, in_lp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """Per offer the largest excess, and the indices of the pairs to add."""
 
 
 class CompiledPricer(Pricer):
@@ -97,7 +101,6 @@ def pricer(market: Market, n_offers: int, per_node: int, tolerance: float) -> Pr
 def _price_pairs(net, offer, demand, u, v, in_lp, tol, excess,
                  offer_best, offer_val, demand_best, demand_val):  # fmt: skip
     """Fill `excess` (per offer, ≥ 0) and each node's best violators (index, value), best first."""
-    k = offer_best.shape[1]
     for p in range(len(net)):
         if in_lp[p]:
             continue
@@ -108,19 +111,20 @@ def _price_pairs(net, offer, demand, u, v, in_lp, tol, excess,
             excess[o] = r
         if r <= tol:
             continue
-        if r > offer_val[o, k - 1]:
-            j = k - 1
-            while j > 0 and offer_val[o, j - 1] < r:
-                offer_val[o, j] = offer_val[o, j - 1]
-                offer_best[o, j] = offer_best[o, j - 1]
-                j -= 1
-            offer_val[o, j] = r
-            offer_best[o, j] = p
-        if r > demand_val[d, k - 1]:
-            j = k - 1
-            while j > 0 and demand_val[d, j - 1] < r:
-                demand_val[d, j] = demand_val[d, j - 1]
-                demand_best[d, j] = demand_best[d, j - 1]
-                j -= 1
-            demand_val[d, j] = r
-            demand_best[d, j] = p
+        _keep_best(offer_best, offer_val, o, p, r)
+        _keep_best(demand_best, demand_val, d, p, r)
+
+
+@network.kernel
+def _keep_best(best, val, node, pair, r):
+    """Insert (pair, r) into node's row of best violators, kept sorted, if it is good enough."""
+    k = best.shape[1]
+    if r <= val[node, k - 1]:
+        return
+    j = k - 1
+    while j > 0 and val[node, j - 1] < r:
+        val[node, j] = val[node, j - 1]
+        best[node, j] = best[node, j - 1]
+        j -= 1
+    val[node, j] = r
+    best[node, j] = pair
