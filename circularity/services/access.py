@@ -5,6 +5,7 @@ import re
 from sqlalchemy import bindparam, exists, or_
 from sqlmodel import Session, select
 
+from circularity.db import rows
 from circularity.models import Batch, Event, EventBatch, User
 from circularity.services.errors import Conflict, Forbidden, NotFound
 
@@ -62,7 +63,7 @@ def may_see(session: Session, user: User, batch: Batch) -> bool:
     if user.company_id in (batch.company_id, batch.destination_company_id):
         return True
     params = {"batch_id": batch.id, "company": user.company_id}
-    return session.exec(_HANDLED_BY, params=params).first() is not None
+    return rows(session, _HANDLED_BY, params).first() is not None
 
 
 def get_batch(session: Session, user: User, code: str, lock: bool = False) -> Batch:
@@ -72,11 +73,21 @@ def get_batch(session: Session, user: User, code: str, lock: bool = False) -> Ba
     codes of other companies' batches cannot be probed. ``lock`` takes a row lock
     (PostgreSQL) for the rest of the write transaction.
     """
+    query = _BY_CODE_LOCKED if lock else _BY_CODE
+    return _visible(session, user, code, lambda c: session.exec(query, params={"code": c}))
+
+
+def view_batch(session: Session, user: User, code: str):
+    """``get_batch`` for a page that only shows the batch: its row, not an ORM object
+    (db.rows), under the same rules and with the same errors."""
+    return _visible(session, user, code, lambda c: rows(session, _BY_CODE, {"code": c}))
+
+
+def _visible(session: Session, user: User, code: str, fetch):
     code = normalise_code(code)
     if not CODE_PATTERN.match(code):
         raise NotFound("No batch has this code.", "code")
-    query = _BY_CODE_LOCKED if lock else _BY_CODE
-    batch = session.exec(query, params={"code": code}).first()
+    batch = fetch(code).first()
     if batch is None or not may_see(session, user, batch):
         raise NotFound("No batch has this code.", "code")
     return batch

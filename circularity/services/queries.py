@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
 
+from circularity.db import rows
 from circularity.models import Batch, Company, Event, EventBatch, User
 from circularity.services import access, catalogue
 from circularity.services.labels import LabelData, label_url
@@ -18,7 +19,7 @@ PAGE_SIZE = 50
 
 @dataclass
 class HistoryEntry:
-    event: Event
+    event: Event  # the event's row on pages (db.rows): its columns by name
     role: str
     delta_g: int
     company: str
@@ -64,7 +65,13 @@ def inbound(session: Session, user: User) -> list[Batch]:
 # The batch page's statements, built once: it is the page a scan opens, and building a
 # statement costs more than SQLite takes to answer it.
 _HISTORY = (
-    select(Event, EventBatch.role, EventBatch.mass_delta_g, Company.name, User.name)
+    select(
+        *Event.__table__.columns,
+        EventBatch.role,
+        EventBatch.mass_delta_g,
+        Company.name.label("company_name"),
+        User.name.label("user_name"),
+    )
     .join(EventBatch, EventBatch.event_id == Event.id)
     .join(Company, Company.id == Event.company_id)
     .join(User, User.id == Event.user_id)
@@ -72,7 +79,7 @@ _HISTORY = (
     .order_by(Event.seq)
 )
 _RELATED = (
-    select(EventBatch.event_id, Batch)
+    select(EventBatch.event_id, Batch.code)
     .join(Batch, Batch.id == EventBatch.batch_id)
     .where(
         EventBatch.event_id.in_(bindparam("event_ids", expanding=True)),
@@ -84,16 +91,16 @@ _DIRECTORY = select(Company.id, Company.name, Company.active).order_by(Company.n
 
 
 def history(session: Session, batch: Batch) -> list[HistoryEntry]:
-    """Every event that touched the batch, oldest first."""
-    rows = session.exec(_HISTORY, params={"batch_id": batch.id}).all()
+    """Every event that touched the batch, oldest first (each event as its row, db.rows)."""
     return [
-        HistoryEntry(event, role, delta_g, company, name)
-        for event, role, delta_g, company, name in rows
+        HistoryEntry(row, row.role, row.mass_delta_g, row.company_name, row.user_name)
+        for row in rows(session, _HISTORY, {"batch_id": batch.id})
     ]
 
 
-def related(session: Session, entries: list[HistoryEntry], exclude: int) -> dict[int, list[Batch]]:
-    """Other batches in the same events (split parts, merge inputs, treatment outputs).
+def related(session: Session, entries: list[HistoryEntry], exclude: int) -> dict[int, list]:
+    """Codes of the other batches in the same events (split parts, merge inputs, treatment
+    outputs), as rows with ``code``.
 
     Only transformations touch more than one batch; an object event's single ledger row has
     the role "object", so a history of shipments and receipts needs no query at all.
@@ -101,10 +108,9 @@ def related(session: Session, entries: list[HistoryEntry], exclude: int) -> dict
     event_ids = [e.event.id for e in entries if e.role != "object"]
     if not event_ids:
         return {}
-    rows = session.exec(_RELATED, params={"event_ids": event_ids, "exclude": exclude}).all()
-    out: dict[int, list[Batch]] = {}
-    for event_id, batch in rows:
-        out.setdefault(event_id, []).append(batch)
+    out: dict[int, list] = {}
+    for row in rows(session, _RELATED, {"event_ids": event_ids, "exclude": exclude}):
+        out.setdefault(row.event_id, []).append(row)
     return out
 
 
@@ -128,7 +134,7 @@ class CompanyRow(NamedTuple):
 def company_directory(session: Session) -> list[CompanyRow]:
     """Every company's id, name and whether it is active, by name: one query serves both the
     names a page shows and the destinations a form offers."""
-    return [CompanyRow(*row) for row in session.exec(_DIRECTORY).all()]
+    return [CompanyRow(*row) for row in rows(session, _DIRECTORY)]
 
 
 def label_data(session: Session, user: User, codes: list[str]) -> list[LabelData]:

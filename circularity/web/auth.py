@@ -3,7 +3,7 @@ scanned with the phone's camera app leads to the batch once logged in."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, request, url_for
+from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -54,18 +54,14 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():
     next_url = request.values.get("next")
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(_safe_next(next_url))
         return render("auth/login.html", next_url=next_url)
+    limiter.check()
     user = accounts.authenticate(
         get_session(), request.form.get("email", ""), request.form.get("password", "")
     )

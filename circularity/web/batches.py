@@ -86,7 +86,7 @@ def show(code: str):
 
 def _batch_page(code: str, status: int = 200, error: ServiceError | None = None, action=None):
     session = get_session()
-    batch = access.get_batch(session, current_user, code)
+    batch = access.view_batch(session, current_user, code)
     entries = queries.history(session, batch)
     actions = access.allowed_actions(current_user, batch)
     directory = queries.company_directory(session)

@@ -19,7 +19,7 @@ def index():
     if not typed.strip():
         return render("scan/scan.html", code="")
     try:
-        batch = access.get_batch(get_session(), current_user, typed)
+        batch = access.view_batch(get_session(), current_user, typed)
     except ServiceError:
         return render(
             "scan/scan.html",
