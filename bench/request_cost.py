@@ -44,14 +44,14 @@ def cpu_per_call(fn, calls: int, rounds: int = 5) -> float:
 
 def seeded_database(folder: Path, reuse: str | None) -> str:
     target = folder / "park.sqlite"
-    if reuse:
-        shutil.copy(reuse, target)
-        return f"sqlite:///{target}"
     url = f"sqlite:///{target}"
     beside = Path(sys.executable).with_name("circularity")
     command = str(beside) if beside.exists() else "circularity"
+    if reuse:
+        shutil.copy(reuse, target)
+    step = "init-db" if reuse else "seed-demo"  # a kept file is brought to the newest schema
     subprocess.run(
-        [command, "seed-demo"],
+        [command, step],
         env={**os.environ, "DATABASE_URL": url},
         check=True,
         stdout=subprocess.DEVNULL,

@@ -4,7 +4,7 @@ Importing this package registers every table on ``SQLModel.metadata``, which Ale
 compares against the migrations.
 """
 
-from circularity.models.account import ROLES, Company, User
+from circularity.models.account import ROLES, Company, DirectoryVersion, User
 from circularity.models.aggregate import MonthlyFlow
 from circularity.models.batch import BATCH_STATUSES, Batch
 from circularity.models.carbon import (
@@ -38,6 +38,7 @@ __all__ = [
     "Credit",
     "CreditRun",
     "Demand",
+    "DirectoryVersion",
     "Event",
     "EventBatch",
     "Factor",

@@ -3,7 +3,6 @@
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam
@@ -11,7 +10,8 @@ from sqlmodel import Session, func, select
 
 from circularity.db import rows
 from circularity.models import Batch, Company, Event, EventBatch, User
-from circularity.services import access, catalogue
+from circularity.services import access, catalogue, directory
+from circularity.services.directory import CompanyRow
 from circularity.services.labels import LabelData, label_url
 
 PAGE_SIZE = 50
@@ -87,7 +87,6 @@ _RELATED = (
     )
     .order_by(EventBatch.id)
 )
-_DIRECTORY = select(Company.id, Company.name, Company.active).order_by(Company.name)
 
 
 def history(session: Session, batch: Batch) -> list[HistoryEntry]:
@@ -125,16 +124,10 @@ def company_names(session: Session) -> dict[int, str]:
     return {row.id: row.name for row in company_directory(session)}
 
 
-class CompanyRow(NamedTuple):
-    id: int
-    name: str
-    active: bool
-
-
-def company_directory(session: Session) -> list[CompanyRow]:
-    """Every company's id, name and whether it is active, by name: one query serves both the
-    names a page shows and the destinations a form offers."""
-    return [CompanyRow(*row) for row in rows(session, _DIRECTORY)]
+def company_directory(session: Session) -> tuple[CompanyRow, ...]:
+    """Every company's id, name and whether it is active, by name: one list serves both the
+    names a page shows and the destinations a form offers (services.directory)."""
+    return directory.companies(session)
 
 
 def label_data(session: Session, user: User, codes: list[str]) -> list[LabelData]:

@@ -7,13 +7,11 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import bindparam
-from sqlmodel import select
 
 from circularity.db import get_session
 from circularity.extensions import limiter, login_manager
-from circularity.models import Company, User
-from circularity.services import accounts
+from circularity.models import User
+from circularity.services import accounts, directory
 from circularity.web.rendering import render
 
 bp = Blueprint("auth", __name__)
@@ -23,26 +21,18 @@ login_manager.login_message = _l("Log in to continue.")
 login_manager.session_protection = "strong"
 
 
-# Built once: every request of a logged-in person runs it.
-_USER_WITH_COMPANY = (
-    select(User, Company)
-    .outerjoin(Company, Company.id == User.company_id)
-    .where(User.id == bindparam("user_id"))
-)
-
-
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The user with their company, in one query; the page header shows both."""
+    """The user with their company (the page header shows both), as this process keeps
+    them while the directory is unchanged (services.directory)."""
     try:
-        params = {"user_id": int(user_id)}
+        found = directory.user_with_company(get_session(), int(user_id))
     except ValueError:
         return None
-    row = get_session().exec(_USER_WITH_COMPANY, params=params).first()
-    if row is None:
+    if found is None:
         return None
-    g.user_company = row[1]
-    return row[0]
+    g.user_company = found[1]
+    return found[0]
 
 
 def _safe_next(target: str | None) -> str:
