@@ -89,20 +89,25 @@ def add_event(session: Session, event: Event, ledger: list) -> None:
         if None in key:  # never so by _add's rules; "= NULL" would match nothing
             raise ValueError(f"a monthly total's key has no value: {values}")
         keys = {f"key_{column}": value for column, value in values.items()}
-        changed = session.execute(_ADD_TO_TOTAL, {**keys, "grams": grams, "count": count})
+        # Straight on the connection: the ORM's bulk update would first look for the rows
+        # among the session's objects (there are none) and cost more than the statement.
+        connection = session.connection()
+        changed = connection.execute(_ADD_TO_TOTAL, {**keys, "grams": grams, "count": count})
         if changed.rowcount == 0:
-            session.execute(insert(MonthlyFlow).values(**values, mass_g=grams, records=count))
+            connection.execute(_NEW_TOTAL, {**values, "mass_g": grams, "records": count})
 
 
 # Built once: every recorded event runs it in its write transaction.
+_TOTALS = MonthlyFlow.__table__
 _ADD_TO_TOTAL = (
-    update(MonthlyFlow)
-    .where(*(getattr(MonthlyFlow, c) == bindparam(f"key_{c}") for c in KEY_COLUMNS))
+    update(_TOTALS)
+    .where(*(_TOTALS.c[c] == bindparam(f"key_{c}") for c in KEY_COLUMNS))
     .values(
-        mass_g=MonthlyFlow.mass_g + bindparam("grams"),
-        records=MonthlyFlow.records + bindparam("count"),
+        mass_g=_TOTALS.c.mass_g + bindparam("grams"),
+        records=_TOTALS.c.records + bindparam("count"),
     )
 )
+_NEW_TOTAL = insert(_TOTALS)
 
 
 def recompute(session: Session) -> dict[Key, list[int]]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from circularity.models import Batch, ChainHead, Event, EventBatch
@@ -30,18 +31,27 @@ def new_event_id() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
 
-_HEAD = select(ChainHead).where(ChainHead.id == 1).with_for_update()
+# The head and the ledger are written as plain statements on the transaction's connection:
+# through the ORM's unit of work, the bookkeeping of these two rows cost more than the event.
+_HEAD = ChainHead.__table__
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_MOVE_HEAD = (
+    update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("to_seq"), hash=bindparam("to_hash"))
+)
+_NEW_HEAD = insert(_HEAD)
+_ADD_LEDGER = insert(EventBatch.__table__)
 
 
-def lock_head(session: Session) -> ChainHead:
-    """The chain head, locked for this transaction (PostgreSQL row lock; SQLite holds the
-    database write lock already), created on first use."""
-    head = session.exec(_HEAD).first()
-    if head is None:
-        head = ChainHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
-    return head
+def lock_head(session: Session) -> tuple[int, str]:
+    """The sequence number and hash of the chain's last event, with the head row locked for
+    this transaction (PostgreSQL row lock; SQLite holds the database write lock already),
+    created on first use."""
+    connection = session.connection()
+    row = connection.execute(_LOCK_HEAD).first()
+    if row is None:
+        connection.execute(_NEW_HEAD, {"id": 1, "seq": 0, "hash": GENESIS})
+        return 0, GENESIS
+    return row.seq, row.hash
 
 
 # Columns of Event that are copies of payload fields, for queries; verify checks them.
@@ -76,30 +86,35 @@ def append(
     (batch, role, mass change in grams). The ledger is hashed with the payload, so the mass
     record is covered by the chain too.
     """
-    head = lock_head(session)
+    last_seq, last_hash = lock_head(session)
     ledger = list(ledger)
     payload = dict(payload)
-    payload["circ:seq"] = head.seq + 1
+    payload["circ:seq"] = last_seq + 1
     payload["circ:ledger"] = [
         {"batch": batch.code, "role": role, "deltaG": delta} for batch, role, delta in ledger
     ]
     text = canonical(payload)
-    digest = event_hash(head.hash, text)
+    digest = event_hash(last_hash, text)
     columns = {column: payload.get(field) for column, field in COLUMN_FIELDS.items()}
     event = Event(
-        seq=head.seq + 1,
+        seq=last_seq + 1,
         event_time=event_time,
         payload=text,
-        prev_hash=head.hash,
+        prev_hash=last_hash,
         hash=digest,
         **columns,
     )
     session.add(event)
-    session.flush()
-    for batch, role, delta in ledger:
-        session.add(EventBatch(event_id=event.id, batch_id=batch.id, role=role, mass_delta_g=delta))
-    head.seq, head.hash = event.seq, digest
-    session.add(head)
+    session.flush()  # the event's id, and ids for batches the operation created
+    connection = session.connection()
+    connection.execute(
+        _ADD_LEDGER,
+        [
+            {"event_id": event.id, "batch_id": batch.id, "role": role, "mass_delta_g": delta}
+            for batch, role, delta in ledger
+        ],
+    )
+    connection.execute(_MOVE_HEAD, {"to_seq": event.seq, "to_hash": digest})
     return event
 
 

@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from circularity.db import write_transaction
-from circularity.models import Batch, Company, Event, EventBatch, User
-from circularity.services import access, catalogue, exchanges
+from circularity.models import Batch, Event, EventBatch, User
+from circularity.services import access, catalogue, directory, exchanges
+from circularity.services.directory import CompanyRow
 from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from circularity.services.fields import optional_text, required_text
 from circularity.services.quantities import format_mass, kilograms, parse_decimal, to_grams
@@ -34,10 +35,10 @@ def new_code() -> str:
     return "".join(CROCKFORD[(number >> (5 * i)) & 31] for i in reversed(range(26)))
 
 
-def staff_company(session: Session, user: User) -> Company:
+def staff_company(session: Session, user: User) -> CompanyRow:
     if user.role != "staff" or user.company_id is None:
         raise Forbidden("Only staff of a company can record batches.")
-    return session.get(Company, user.company_id)
+    return directory.company(session, user.company_id)
 
 
 def _basis(value: str) -> str:
@@ -147,7 +148,7 @@ def ship(
         batch.status, batch.destination_company_id = "in_transit", destination.id
         batch.version += 1
         session.add(batch)
-        company = session.get(Company, batch.company_id)
+        company = directory.company(session, batch.company_id)
         fields = {"circ:exchangeID": exchange.id} if exchange else {}
         outcome = record(
             session,
@@ -237,7 +238,7 @@ def receive(
             session,
             operation="receive",
             user=user,
-            company=session.get(Company, user.company_id),
+            company=directory.company(session, user.company_id),
             client_event_id=client_event_id,
             event_type="ObjectEvent",
             action="OBSERVE",
@@ -292,7 +293,7 @@ def correct(
             session,
             operation="correct",
             user=user,
-            company=session.get(Company, batch.company_id),
+            company=directory.company(session, batch.company_id),
             client_event_id=client_event_id,
             event_type="ObjectEvent",
             action="OBSERVE",
@@ -322,9 +323,9 @@ def latest_event(session: Session, batch: Batch) -> Event | None:
     ).first()
 
 
-def _company(session: Session, company_id, field: str) -> Company:
+def _company(session: Session, company_id, field: str) -> CompanyRow:
     try:
-        company = session.get(Company, int(company_id))
+        company = directory.company(session, int(company_id))
     except (TypeError, ValueError):
         company = None
     if company is None or not company.active:

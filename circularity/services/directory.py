@@ -48,6 +48,7 @@ class Snapshot:
     version: int | None
     users: dict[int, tuple[User, Company | None] | None] = field(default_factory=dict)
     companies: tuple[CompanyRow, ...] | None = None
+    by_id: dict[int, CompanyRow] | None = None
 
 
 _kept: "weakref.WeakKeyDictionary[Engine, Snapshot]" = weakref.WeakKeyDictionary()
@@ -98,6 +99,14 @@ def companies(session: Session) -> tuple[CompanyRow, ...]:
     if kept.companies is None:
         kept.companies = tuple(CompanyRow(*row) for row in rows(session, _COMPANIES))
     return kept.companies
+
+
+def company(session: Session, company_id: int) -> CompanyRow | None:
+    """One company's id, name and whether it is active, or None if there is no such company."""
+    kept = snapshot(session)
+    if kept.by_id is None:
+        kept.by_id = {row.id: row for row in companies(session)}
+    return kept.by_id.get(company_id)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -14,8 +14,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from circularity.db import rows
 from circularity.models import Batch, Company, Event, EventBatch, User
 from circularity.services import chain
+from circularity.services.directory import CompanyRow
 from circularity.services.errors import Conflict, InvalidInput
 
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -43,7 +45,8 @@ def check_client_id(client_event_id: str) -> str:
     return client_event_id
 
 
-# Built once: every write asks it first.
+# Built once: every write asks the first; only a retry loads the event.
+_CLIENT_ID_TAKEN = select(Event.id).where(Event.client_event_id == bindparam("client_event_id"))
 _BY_CLIENT_ID = select(Event).where(Event.client_event_id == bindparam("client_event_id"))
 
 
@@ -53,9 +56,10 @@ def replay(session: Session, client_event_id: str, operation: str, user: User) -
     Raises Conflict when the id was used for a different operation or by another person:
     that is a client bug, never a retry.
     """
-    event = session.exec(_BY_CLIENT_ID, params={"client_event_id": client_event_id}).first()
-    if event is None:
+    params = {"client_event_id": client_event_id}
+    if rows(session, _CLIENT_ID_TAKEN, params).first() is None:
         return None
+    event = session.exec(_BY_CLIENT_ID, params=params).one()
     if event.operation != operation or event.user_id != user.id:
         raise Conflict(
             "This form was already used for another action; reload the page.", "client_event_id"
@@ -94,7 +98,7 @@ def record(
     *,
     operation: str,
     user: User,
-    company: Company,
+    company: Company | CompanyRow,
     client_event_id: str,
     event_type: str,
     biz_step: str,
@@ -104,7 +108,8 @@ def record(
     fields: dict | None = None,
     event_time: datetime | None = None,
 ) -> Outcome:
-    """Append the event for one operation and return its outcome."""
+    """Append the event for one operation and return its outcome (of ``company``, the
+    readPoint, only the id is used)."""
     when = (event_time or datetime.now(UTC)).astimezone(park_timezone())
     offset = when.strftime("%z")
     payload = {

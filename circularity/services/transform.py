@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from circularity.db import write_transaction
-from circularity.models import Batch, Company, User
+from circularity.models import Batch, User
 from circularity.models.account import utcnow
-from circularity.services import access, catalogue
+from circularity.services import access, catalogue, directory
 from circularity.services.custody import BASES, new_code
 from circularity.services.errors import InvalidInput
 from circularity.services.quantities import format_mass, kilograms, to_grams
@@ -61,7 +61,7 @@ def split(
             session,
             operation="split",
             user=user,
-            company=session.get(Company, batch.company_id),
+            company=directory.company(session, batch.company_id),
             client_event_id=client_event_id,
             event_type="TransformationEvent",
             biz_step="repackaging",
@@ -112,7 +112,7 @@ def merge(
             session,
             operation="merge",
             user=user,
-            company=session.get(Company, merged.company_id),
+            company=directory.company(session, merged.company_id),
             client_event_id=client_event_id,
             event_type="TransformationEvent",
             biz_step="repackaging",
@@ -187,7 +187,7 @@ def close(
             session,
             operation="close",
             user=user,
-            company=session.get(Company, batch.company_id),
+            company=directory.company(session, batch.company_id),
             client_event_id=client_event_id,
             event_type=event_type,
             action=action,
