@@ -8,7 +8,8 @@ WSGI app directly, one request after the other, and reports the process CPU time
 - the scan redirect (``GET /scan?code=``) and the batch page it opens, for codes the steel
   mill's staff may see (some held by the mill, with its action forms, some not);
 - a bare Flask endpoint answering ``ok``, the same yardstick as the load benchmark's;
-- ship and receive (each POST with the page before it), moving one batch back and forth.
+- ship and receive (each POST with the page before it, and the ship form the holder's page
+  loads when its section opens), moving batches back and forth.
 
     python bench/request_cost.py                       # seeds the demo park in a temp folder
     python bench/request_cost.py --database park.sqlite  # reuses a seeded file (copied first)
@@ -137,7 +138,9 @@ def main() -> None:
             loop_code = loop_codes[next(turn) % len(loop_codes)]
             holder_key, other_key = holders[loop_code]
             holder, other = clients[holder_key], clients[other_key]
-            form = dict(HIDDEN.findall(holder.get(f"/b/{loop_code}").get_data(as_text=True)))
+            holder.get(f"/b/{loop_code}")
+            section = holder.get(f"/b/{loop_code}/ship", headers={"HX-Request": "true"})
+            form = dict(HIDDEN.findall(section.get_data(as_text=True)))
             form.update(
                 destination=ids[other_key], carrier="Bench", vehicle="SU-1", distance_km="4"
             )
@@ -151,7 +154,7 @@ def main() -> None:
             "bare Flask endpoint": cpu_per_call(lambda: bare_client.get("/"), args.calls),
             "scan redirect": cpu_per_call(scan, args.calls),
             "batch page": cpu_per_call(page, args.calls),
-            "ship + receive, pages included (4 requests)": cpu_per_call(ship_and_receive, 50),
+            "ship + receive, pages and form (5 requests)": cpu_per_call(ship_and_receive, 50),
         }
         print(f"{len(codes)} codes the steel mill's staff may see; CPU time per request:")
         for name, ms in figures.items():

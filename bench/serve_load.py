@@ -7,9 +7,10 @@ after the other, N client threads with keep-alive connections send requests back
 
 - scan: GET /scan?code=<code> as a logged-in staff member, following the redirect to
   /b/<code>, for codes that person may see;
-- ship/receive: each client moves its own batch between two companies: the holder ships it
-  (POST with the CSRF token, client event id and version parsed from the page, then the
-  redirected page), the receiver opens the page and receives it, and so on back and forth;
+- ship/receive: each client moves its own batch between two companies: the holder opens the
+  ship section (its form loads as an htmx fragment) and sends it (POST with the CSRF token,
+  client event id and version parsed from the form, then the redirected page), the receiver
+  opens the page and receives it with the form on that page, and so on back and forth;
 - bare: GET /_bare/ answering "ok".
 
 Each scenario stops after --seconds or --max-requests, whichever comes first, and prints the
@@ -138,8 +139,10 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.recorder = recorder
 
-    def send(self, kind: str, method: str, path: str, form: dict | None = None):
+    def send(self, kind: str, method: str, path: str, form: dict | None = None, htmx=False):
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if htmx:  # as the page's htmx asks for a fragment
+            headers["HX-Request"] = "true"
         body = None
         if form is not None:
             body = urlencode(form)
@@ -235,10 +238,14 @@ def ship_receive_loop(pair: dict[str, Client], code: str, park: Park, budget: Bu
     """Ship the batch to the other company, receive it there, and back again."""
     holder, other = SENDER, RECEIVER
     page_path = f"/b/{code}"
-    _status, _location, page = pair[holder].send("GET /b/<code>", "GET", page_path)
-    while budget.take(4):
+    pair[holder].send("GET /b/<code>", "GET", page_path)
+    while budget.take(6):
+        # The holder opens the ship section, which loads its form, and sends it.
+        _status, _location, form = pair[holder].send(
+            "GET /b/<code>/ship (form)", "GET", f"{page_path}/ship", htmx=True
+        )
         ship = {
-            **form_fields(page),
+            **form_fields(form),
             "destination": park.company_ids[other],
             "carrier": "Bench Haulage",
             "vehicle": "SU-0001",
@@ -257,7 +264,7 @@ def ship_receive_loop(pair: dict[str, Client], code: str, park: Park, budget: Bu
         if status != 303:
             pair[other].recorder.error(f"receive answered {status}")
             return
-        _status, _location, page = pair[other].send("GET /b/<code>", "GET", page_path)
+        pair[other].send("GET /b/<code>", "GET", page_path)
         holder, other = other, holder
 
 

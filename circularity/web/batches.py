@@ -6,7 +6,7 @@ with: a retried submission is recorded once, a stale one is refused with a clear
 
 import uuid
 
-from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -92,6 +92,9 @@ def _batch_page(code: str, status: int = 200, error: ServiceError | None = None,
     directory = queries.company_directory(session)
     names = {c.id: c.name for c in directory}
     related = queries.related(session, entries, batch.id)
+    # Forms load when their section opens (_action.html); only the receipt and a form just
+    # sent with an error are on the page itself, with what they need.
+    inline = [a for a in actions if a == "receive" or a == action]
     return render(
         "batches/show.html",
         status=status,
@@ -103,16 +106,56 @@ def _batch_page(code: str, status: int = 200, error: ServiceError | None = None,
         error=error,
         failed_action=action,
         form=request.form if error else {},
-        client_event_id=new_client_id(),
         names=names,
-        companies=[c for c in directory if c.active] if "ship" in actions else [],
-        exchanges=exchanges.open_for_shipment(session, batch) if "ship" in actions else [],
-        mergeable=transform.held_batches_like(session, current_user, batch)
+        **_form_context(session, batch, inline),
+    )
+
+
+ACTION_TITLES = {
+    "ship": _l("Ship to another company"),
+    "receive": _l("Receive"),
+    "split": _l("Split into parts"),
+    "merge": _l("Merge with other batches of this material"),
+    "close": _l("Close with a treatment"),
+    "correct": _l("Correct the recorded mass"),
+}
+
+
+def _form_context(session, batch, actions: list[str]) -> dict:
+    """What the forms of ``actions`` show: a fresh client event id, and the destinations,
+    open exchanges and mergeable batches only for the forms that list them."""
+    return {
+        "action_titles": ACTION_TITLES,
+        "client_event_id": new_client_id(),
+        "companies": [c for c in queries.company_directory(session) if c.active]
+        if "ship" in actions
+        else [],
+        "exchanges": exchanges.open_for_shipment(session, batch) if "ship" in actions else [],
+        "mergeable": transform.held_batches_like(session, current_user, batch)
         if "merge" in actions
         else [],
-        operations=catalogue.OPERATIONS,
-        units=UNITS,
-        label_url=labels.label_url(current_app.config["BASE_URL"], batch.code),
+        "operations": catalogue.OPERATIONS,
+        "units": UNITS,
+    }
+
+
+@bp.get("/b/<code>/<any(ship, receive, correct, split, merge, close):action>")
+@login_required
+def action_form(code: str, action: str):
+    """One action's form: the fragment a batch page's section loads when it opens, or a
+    page of its own. Refused like the action itself if this person may not take it now."""
+    session = get_session()
+    batch = access.view_batch(session, current_user, code)
+    access.require_action(current_user, batch, action)
+    return render(
+        "batches/action.html",
+        partial=f"batches/_form_{action}.html",
+        batch=batch,
+        action=action,
+        material=catalogue.get_material(batch.material_code),
+        form={},
+        failed_action=None,
+        **_form_context(session, batch, [action]),
     )
 
 

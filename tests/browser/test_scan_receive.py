@@ -99,6 +99,14 @@ def test_bob_scans_the_label_and_receives_the_batch(live_server, open_phone, tmp
     assert page.locator(".facts").inner_text().count("Recycler") == 1
     assert no_horizontal_scroll(page)
     assert len(receive_events(live_server, code)) == 1
+
+    # Bob holds it now: the ship form loads when its section opens.
+    assert page.locator("#action-ship select").count() == 0
+    page.click("#action-ship summary")
+    destination = page.locator("#action-ship select[name=destination]")
+    destination.wait_for()
+    assert "Steelworks" in destination.inner_text()
+    assert no_horizontal_scroll(page)
     assert phone.foreign.seen == []
 
 

@@ -87,10 +87,54 @@ def test_the_batch_page_offers_exactly_the_actions_allowed_now(as_person, ctx):
     assert 'id="action-' not in watcher and "History" in watcher
 
 
+def test_forms_load_when_their_section_opens(as_person, ctx):
+    code = register(ctx)
+    alice = as_person("alice")
+    page = alice.get(f"/b/{code}").get_data(as_text=True)
+    assert "<form" not in page.split("<main>", 1)[1].split('id="action-ship"', 1)[1]
+    assert f'hx-get="/b/{code}/ship"' in page and f'href="/b/{code}/ship"' in page
+    fragment = alice.get(f"/b/{code}/ship", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith("<form") and 'name="destination"' in html
+    assert "Recycler" in html and ">Steelworks<" not in html  # not to itself
+    own_page = alice.get(f"/b/{code}/close").get_data(as_text=True)
+    assert "<html" in own_page and 'name="operation"' in own_page and code in own_page
+    merge = alice.get(f"/b/{code}/merge", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "holds no other batch of this material" in merge
+    other = register(ctx)
+    merge = alice.get(f"/b/{code}/merge", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'name="batches"' in merge and other[:8] in merge
+    ship(ctx, code)
+    receiver = as_person("bob").get(f"/b/{code}").get_data(as_text=True)
+    assert 'name="quantity"' in receiver  # the receipt is on the page itself
+
+
+def test_a_form_for_an_action_not_allowed_now_is_refused(as_person, ctx):
+    code = register(ctx)
+    response = as_person("alice").get(f"/b/{code}/receive")
+    assert response.status_code == 403 and "Only staff" in response.get_data(as_text=True)
+    assert as_person("bob").get(f"/b/{code}/ship").status_code == 404  # not bob's to see
+    ship(ctx, code)
+    response = as_person("alice").get(f"/b/{code}/split")
+    assert response.status_code == 409 and "in transit" in response.get_data(as_text=True)
+
+
+def test_a_form_sent_with_an_error_comes_back_open_with_its_values(as_person, ctx):
+    code = register(ctx)
+    alice = as_person("alice")
+    hidden = form_fields(alice.get(f"/b/{code}/ship").get_data(as_text=True), "ship")
+    response = post(alice, f"/b/{code}/ship", hidden | {"carrier": "Huayun", "vehicle": "v"})
+    html = response.get_data(as_text=True)
+    assert response.status_code in (400, 404, 422)
+    assert '<details open id="action-ship">' in html and 'value="Huayun"' in html
+    assert 'name="destination"' in html and f'hx-get="/b/{code}/close"' in html
+
+
 def test_ship_receive_split_close_through_forms(as_person, ctx):
     code = register(ctx, quantity="10")
     alice, bob = as_person("alice"), as_person("bob")
-    hidden = form_fields(alice.get(f"/b/{code}").get_data(as_text=True), "ship")
+    hidden = form_fields(alice.get(f"/b/{code}/ship").get_data(as_text=True), "ship")
     response = post(
         alice,
         f"/b/{code}/ship",
@@ -113,12 +157,12 @@ def test_ship_receive_split_close_through_forms(as_person, ctx):
     assert response.status_code == 303
     page = bob.get(f"/b/{code}").get_data(as_text=True)
     assert "Discrepancy" in page and "-50 kg" in page and "wet" in page
-    hidden = form_fields(page, "split")
+    hidden = form_fields(bob.get(f"/b/{code}/split").get_data(as_text=True), "split")
     response = post(
         bob, f"/b/{code}/split", hidden | {"part-0-quantity": "950", "part-0-unit": "kg"}
     )
     assert response.status_code == 303
-    hidden = form_fields(bob.get(f"/b/{code}").get_data(as_text=True), "close")
+    hidden = form_fields(bob.get(f"/b/{code}/close").get_data(as_text=True), "close")
     response = post(
         bob,
         f"/b/{code}/close",
@@ -142,8 +186,8 @@ def test_ship_receive_split_close_through_forms(as_person, ctx):
 def test_a_stale_form_gets_a_conflict_message(as_person, ctx):
     code = register(ctx)
     alice, anna = as_person("alice"), as_person("anna")
-    stale = form_fields(anna.get(f"/b/{code}").get_data(as_text=True), "ship")
-    fresh = form_fields(alice.get(f"/b/{code}").get_data(as_text=True), "ship")
+    stale = form_fields(anna.get(f"/b/{code}/ship").get_data(as_text=True), "ship")
+    fresh = form_fields(alice.get(f"/b/{code}/ship").get_data(as_text=True), "ship")
     details = {
         "destination": str(company_id(ctx, "Cement")),
         "carrier": "c",
@@ -269,9 +313,9 @@ def test_admin_creates_company_and_user(as_person, ctx):
 def test_the_material_list_loads_when_needed_and_is_cached(as_person, ctx):
     code = register(ctx)
     client = as_person("alice")
-    page = client.get(f"/b/{code}").get_data(as_text=True)
-    assert page.count("<option value=") < 100  # the 842 codes are not in every batch page
-    assert 'hx-get="/materials/close"' in page
+    form = client.get(f"/b/{code}/close", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert form.count("<option value=") < 100  # the 842 codes are not in the close form
+    assert 'hx-get="/materials/close"' in form
     options = client.get("/materials/close")
     assert options.headers["Cache-Control"] == "private, max-age=86400"
     html = options.get_data(as_text=True)
