@@ -1,7 +1,7 @@
 """Scan-to-batch-page and ship/receive under load, beside a bare Flask endpoint.
 
 Seeds the demo park into a fresh SQLite file, adds one batch per client for the ship/receive
-loop, and serves the app with gunicorn on loopback (``-w 2 --threads 2``, gthread workers),
+loop, and serves the app with gunicorn on loopback (``-w 2 --threads 1``, gthread workers),
 with a bare Flask endpoint mounted on the same server (bench/bare_app.py). Then, one scenario
 after the other, N client threads with keep-alive connections send requests back to back:
 
@@ -401,7 +401,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="per scenario")
     parser.add_argument("--max-requests", type=int, default=300_000, help="per scenario")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     args = parser.parse_args()
 
