@@ -38,7 +38,9 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         return (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = self._keys(app)
+        return self._serializer(app, self._keys(app))
+
+    def _serializer(self, app: Flask, keys: tuple | None) -> URLSafeTimedSerializer | None:
         if keys is None:
             return None
         serializer = self._serializers.get(keys)
@@ -48,14 +50,15 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        serializer = self.get_signing_serializer(app)
+        keys = self._keys(app)
+        serializer = self._serializer(app, keys)
         if serializer is None:
             return None
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        key = (self._keys(app), value)
+        key = (keys, value)
         kept = self._verified.get(key)
         if kept is None:
             try:
