@@ -7,7 +7,9 @@ WSGI app directly, one request after the other, and reports the process CPU time
 
 - the scan redirect (``GET /scan?code=``) and the batch page it opens, for codes the steel
   mill's staff may see (some held by the mill, with its action forms, some not);
-- a bare Flask endpoint answering ``ok``, the same yardstick as the load benchmark's;
+- a bare Flask endpoint answering ``ok``, the same yardstick as the load benchmark's, and
+  an endpoint of the app that only requires a login and answers ``ok`` (added here, in this
+  process alone): what session, login and the database session cost any page;
 - ship and receive (each POST with the page before it, and the ship form the holder's page
   loads when its section opens), moving batches back and forth.
 
@@ -92,6 +94,9 @@ def main() -> None:
         from circularity.services import access, custody
 
         app = create_app()
+        from flask_login import login_required
+
+        app.add_url_rule("/_bench/logged-in", "bench_logged_in", login_required(lambda: "ok"))
         bare = Flask("bare")
         bare.add_url_rule("/", "ok", lambda: "ok")
         bare_client = Client(bare)
@@ -127,6 +132,10 @@ def main() -> None:
             response = scanner.get(f"/scan?code={rng.choice(codes)}")
             assert response.status_code == 302, response.status_code
 
+        def logged_in_only():
+            response = scanner.get("/_bench/logged-in")
+            assert response.status_code == 200, response.status_code
+
         def page():
             response = scanner.get(f"/b/{rng.choice(codes)}")
             assert response.status_code == 200, response.status_code
@@ -152,6 +161,7 @@ def main() -> None:
 
         figures = {
             "bare Flask endpoint": cpu_per_call(lambda: bare_client.get("/"), args.calls),
+            "logged in, nothing else": cpu_per_call(logged_in_only, args.calls),
             "scan redirect": cpu_per_call(scan, args.calls),
             "batch page": cpu_per_call(page, args.calls),
             "ship + receive, pages and form (5 requests)": cpu_per_call(ship_and_receive, 50),
