@@ -11,11 +11,14 @@ after the other, N client threads with keep-alive connections send requests back
   ship section (its form loads as an htmx fragment) and sends it (POST with the CSRF token,
   client event id and version parsed from the form, then the redirected page), the receiver
   opens the page and receives it with the form on that page, and so on back and forth;
+- logged in: GET /_bench/logged-in, an app endpoint that only requires a login (added in
+  bench/bare_app.py): what every request of a logged-in person costs before its own work;
 - bare: GET /_bare/ answering "ok".
 
 Each scenario stops after --seconds or --max-requests, whichever comes first, and prints the
 p50 and p95 latency of every HTTP request, requests per second and the ratio to the bare
-endpoint. Targets from the issue: p95 under 50 ms and at least 30% of bare throughput.
+endpoint, and the CPU time per request of the load generator and of the server's workers
+(psutil). Targets from the issue: p95 under 50 ms and at least 30% of bare throughput.
 
     .venv/bin/python bench/serve_load.py                 # 50 clients, 30 s a scenario
     .venv/bin/python bench/serve_load.py --clients 10 --seconds 5
@@ -46,6 +49,7 @@ from urllib.parse import urlencode, urlsplit
 HERE = Path(__file__).resolve().parent
 SENDER, RECEIVER = "steel", "recyc"
 TARGET_P95_MS, TARGET_RATIO = 50.0, 0.30
+TARGETED = ("scan", "ship/receive")  # the issue's targets; the others are yardsticks
 HIDDEN = re.compile(r'name="(csrf_token|client_event_id|version)" value="([^"]*)"')
 
 
@@ -268,9 +272,27 @@ def ship_receive_loop(pair: dict[str, Client], code: str, park: Park, budget: Bu
         holder, other = other, holder
 
 
-def bare_loop(client: Client, budget: Budget) -> None:
+def bare_loop(client: Client, budget: Budget, path: str = "/_bare/") -> None:
     while budget.take():
-        client.send("GET /_bare/", "GET", "/_bare/")
+        client.send(f"GET {path}", "GET", path)
+
+
+class CpuMeter:
+    """CPU seconds used by this process (the load generator) and by the server's workers."""
+
+    def __init__(self, server_pid: int):
+        import psutil
+
+        self.me = psutil.Process()
+        self.workers = psutil.Process(server_pid).children()
+
+    @staticmethod
+    def _used(process) -> float:
+        times = process.cpu_times()
+        return times.user + times.system
+
+    def read(self) -> tuple[float, float]:
+        return self._used(self.me), sum(self._used(w) for w in self.workers)
 
 
 @dataclass
@@ -278,6 +300,8 @@ class Result:
     name: str
     seconds: float
     recorder: Recorder
+    client_cpu: float = float("nan")
+    server_cpu: float = float("nan")
 
     @property
     def all_times(self) -> list[float]:
@@ -294,7 +318,7 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def run_scenario(name: str, port: int, park: Park, args) -> Result:
+def run_scenario(name: str, port: int, park: Park, args, meter: CpuMeter) -> Result:
     """Log every client in, then release them together and time until the budget runs out."""
     recorder = Recorder()
     rng = random.Random(2028)
@@ -315,6 +339,11 @@ def run_scenario(name: str, port: int, park: Park, args) -> Result:
                 clients.append(pair[key])
             code = park.loop_codes[i]
             workers.append(lambda b, p=pair, c=code: ship_receive_loop(p, c, park, b))
+        elif name == "logged in":
+            client = Client(port, recorder)
+            client.log_in(f"{SENDER}@demo.circularity", park.password)
+            clients.append(client)
+            workers.append(lambda b, c=client: bare_loop(c, b, "/_bench/logged-in"))
         else:
             client = Client(port, recorder)
             clients.append(client)
@@ -324,17 +353,20 @@ def run_scenario(name: str, port: int, park: Park, args) -> Result:
     # endpoint's clients do, rather than keeping the one it logged in on.
     for client in clients:
         client.conn.close()
+    cpu_before = meter.read()
     budget = Budget(args.seconds, args.max_requests)
-    started = time.perf_counter()
     threads = [threading.Thread(target=_guarded, args=(w, budget, recorder)) for w in workers]
+    started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    client_after, server_after = meter.read()
+    client_cpu, server_cpu = client_after - cpu_before[0], server_after - cpu_before[1]
     for client in clients:
         client.close()
-    return Result(name, elapsed, recorder)
+    return Result(name, elapsed, recorder, client_cpu, server_cpu)
 
 
 def _guarded(work, budget: Budget, recorder: Recorder) -> None:
@@ -365,8 +397,18 @@ def report(results: list[Result]) -> None:
         for what, count in sorted(result.recorder.errors.items()):
             print(f"  error: {what} x{count}")
     print()
+    print("CPU time per request (the cores are shared by the load generator and the server)")
+    print(f"{'scenario':<28}{'client ms':>10}{'server ms':>10}{'server cores':>14}")
     for result in results:
-        if result.name == "bare":
+        count = len(result.all_times)
+        print(
+            f"{result.name:<28}{result.client_cpu / count * 1000:>10.3f}"
+            f"{result.server_cpu / count * 1000:>10.3f}"
+            f"{result.server_cpu / result.seconds:>14.2f}"
+        )
+    print()
+    for result in results:
+        if result.name not in TARGETED:
             continue
         p95 = percentile(result.all_times, 95) * 1000
         ratio = result.rate / bare.rate
@@ -456,7 +498,11 @@ def main() -> None:
                 f"{args.clients} clients, {args.seconds:g} s or {args.max_requests} requests "
                 "a scenario\n"
             )
-            results = [run_scenario(n, port, park, args) for n in ("bare", "scan", "ship/receive")]
+            meter = CpuMeter(server.pid)
+            results = [
+                run_scenario(name, port, park, args, meter)
+                for name in ("bare", "logged in", "scan", "ship/receive")
+            ]
         finally:
             server.terminate()
             server.wait(timeout=30)
