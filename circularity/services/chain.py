@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from circularity.models import Batch, ChainHead, Event, EventBatch
+from circularity.models.account import utcnow
 
 GENESIS = "0" * 64
 
@@ -40,6 +41,7 @@ _MOVE_HEAD = (
 )
 _NEW_HEAD = insert(_HEAD)
 _ADD_LEDGER = insert(EventBatch.__table__)
+_ADD_EVENT = insert(Event.__table__)
 
 
 def lock_head(session: Session) -> tuple[int, str]:
@@ -95,27 +97,30 @@ def append(
     ]
     text = canonical(payload)
     digest = event_hash(last_hash, text)
-    columns = {column: payload.get(field) for column, field in COLUMN_FIELDS.items()}
-    event = Event(
-        seq=last_seq + 1,
-        event_time=event_time,
-        payload=text,
-        prev_hash=last_hash,
-        hash=digest,
-        **columns,
-    )
-    session.add(event)
-    session.flush()  # the event's id, and ids for batches the operation created
+    values = {
+        "seq": last_seq + 1,
+        "event_time": event_time,
+        "record_time": utcnow(),
+        "payload": text,
+        "prev_hash": last_hash,
+        "hash": digest,
+        **{column: payload.get(field) for column, field in COLUMN_FIELDS.items()},
+    }
+    session.flush()  # ids for batches the operation created, and its changes to batch rows
+    # The event is inserted as a plain statement too: the unit of work's bookkeeping of a
+    # row written once and never changed cost more than the insert. The object returned
+    # holds what was written; it is not in the session.
     connection = session.connection()
+    event_id = connection.execute(_ADD_EVENT, values).inserted_primary_key[0]
     connection.execute(
         _ADD_LEDGER,
         [
-            {"event_id": event.id, "batch_id": batch.id, "role": role, "mass_delta_g": delta}
+            {"event_id": event_id, "batch_id": batch.id, "role": role, "mass_delta_g": delta}
             for batch, role, delta in ledger
         ],
     )
-    connection.execute(_MOVE_HEAD, {"to_seq": event.seq, "to_hash": digest})
-    return event
+    connection.execute(_MOVE_HEAD, {"to_seq": values["seq"], "to_hash": digest})
+    return Event(id=event_id, **values)
 
 
 @dataclass

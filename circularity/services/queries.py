@@ -19,7 +19,9 @@ PAGE_SIZE = 50
 
 @dataclass
 class HistoryEntry:
-    event: Event  # the event's row on pages (db.rows): its columns by name
+    # The event's row (db.rows), its columns by name: from history() the few a page needs
+    # to know the event's line by, from events_by_id() every column, to render that line.
+    event: Event
     role: str
     delta_g: int
     company: str
@@ -66,7 +68,11 @@ def inbound(session: Session, user: User) -> list[Batch]:
 # statement costs more than SQLite takes to answer it.
 _HISTORY = (
     select(
-        *Event.__table__.columns,
+        Event.id,
+        Event.seq,
+        Event.hash,
+        Event.operation,
+        Event.destination_company_id,
         EventBatch.role,
         EventBatch.mass_delta_g,
         Company.name.label("company_name"),
@@ -89,12 +95,28 @@ _RELATED = (
 )
 
 
+_EVENTS_BY_ID = select(*Event.__table__.columns).where(
+    Event.id.in_(bindparam("ids", expanding=True))
+)
+
+
 def history(session: Session, batch: Batch) -> list[HistoryEntry]:
-    """Every event that touched the batch, oldest first (each event as its row, db.rows)."""
+    """Every event that touched the batch, oldest first, each as the row a page knows its
+    line by (id, sequence number, hash, operation, destination) without the recorded event.
+
+    A page renders an event's line once and keeps it (web/history.py), so reading every
+    event's payload and times on every view made a long history's page cost grow with its
+    length for nothing; events_by_id reads them for the lines still to be rendered.
+    """
     return [
         HistoryEntry(row, row.role, row.mass_delta_g, row.company_name, row.user_name)
         for row in rows(session, _HISTORY, {"batch_id": batch.id})
     ]
+
+
+def events_by_id(session: Session, ids: list[int]) -> dict:
+    """Whole event rows (db.rows) by id."""
+    return {row.id: row for row in rows(session, _EVENTS_BY_ID, {"ids": list(ids)})}
 
 
 def related(session: Session, entries: list[HistoryEntry], exclude: int) -> dict[int, list]:

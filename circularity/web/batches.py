@@ -10,6 +10,7 @@ from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from circularity.db import get_session
 from circularity.services import (
@@ -100,8 +101,16 @@ def _batch_page(code: str, status: int = 200, error: ServiceError | None = None,
         status=status,
         batch=batch,
         material=catalogue.get_material(batch.material_code),
-        history=entries,
-        history_html=history.history_lines(entries, names, related),
+        # The first closing's entry, found here: a template filter over a long history
+        # cost more than the rest of the page.
+        closing=next((e for e in entries if e.event.operation == "close"), None),
+        history_html=Markup(
+            "".join(
+                history.history_lines(
+                    entries, names, related, lambda ids: queries.events_by_id(session, ids)
+                )
+            )
+        ),
         actions=actions,
         error=error,
         failed_action=action,

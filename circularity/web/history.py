@@ -10,6 +10,8 @@ cost of a long history.
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
 
 from flask import current_app, request
 from flask_babel import get_locale
@@ -30,11 +32,18 @@ class LineCache:
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> Markup | None:
+        return self.get_many([key])[0]
+
+    def get_many(self, keys: list[tuple]) -> list[Markup | None]:
+        """The kept lines of ``keys`` (None where there is none), under one hold of the lock."""
+        found = []
         with self._lock:
-            line = self._lines.get(key)
-            if line is not None:
-                self._lines.move_to_end(key)
-            return line
+            for key in keys:
+                line = self._lines.get(key)
+                if line is not None:
+                    self._lines.move_to_end(key)
+                found.append(line)
+        return found
 
     def put(self, key: tuple, line: Markup) -> None:
         with self._lock:
@@ -48,22 +57,34 @@ class LineCache:
 
 
 def history_lines(
-    entries: list[HistoryEntry], names: dict[int, str], related: dict[int, list]
+    entries: list[HistoryEntry],
+    names: dict[int, str],
+    related: dict[int, list],
+    load_events: Callable[[list[int]], dict],
 ) -> list[Markup]:
-    """One rendered ``<li>`` per history entry, from the app's cache where it can be."""
+    """One rendered ``<li>`` per history entry, from the app's cache where it can be.
+
+    ``entries`` need only the columns a line is known by (queries.history); the events of
+    lines not kept yet are read whole with ``load_events`` (ids to rows), in one query.
+    """
     cache = current_app.extensions.setdefault(EXTENSION, LineCache())
     setting = (str(get_locale()), current_app.config.get("PARK_TIMEZONE"), request.script_root)
-    template = None
-    lines = []
+    keys = []
     for entry in entries:
-        others = related.get(entry.event.id, [])
+        others = related.get(entry.event.id, ())
         destination = names.get(entry.event.destination_company_id)
-        key = (entry.event.hash, entry.role, entry.delta_g, entry.company, entry.user,
-               destination, tuple(other.code for other in others), setting)  # fmt: skip
-        line = cache.get(key)
-        if line is None:
-            template = template or current_app.jinja_env.get_template("batches/_history_entry.html")
+        keys.append((entry.event.hash, entry.role, entry.delta_g, entry.company, entry.user,
+                     destination, tuple(other.code for other in others), setting))  # fmt: skip
+    lines = cache.get_many(keys)
+    missing = [i for i, line in enumerate(lines) if line is None]
+    if missing:
+        events = load_events([entries[i].event.id for i in missing])
+        template = current_app.jinja_env.get_template("batches/_history_entry.html")
+        for i in missing:
+            entry = replace(entries[i], event=events[entries[i].event.id])
+            others = related.get(entry.event.id, [])
+            destination = names.get(entry.event.destination_company_id)
             line = Markup(template.render(entry=entry, destination=destination, others=others))
-            cache.put(key, line)
-        lines.append(line)
+            cache.put(keys[i], line)
+            lines[i] = line
     return lines
