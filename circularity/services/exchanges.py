@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, select
 
+from circularity import db
 from circularity.models import Batch, Company, Event, EventBatch, Exchange, ExchangeShipment, User
 from circularity.services.errors import InvalidInput, NotFound
 
@@ -119,18 +120,23 @@ def get_exchange(session: Session, user: User, exchange_id: int) -> ExchangeView
     return _views(session, [row])[0]
 
 
+# Built once: the ship form asks it every time it opens, and building the statement cost more
+# than SQLite took to answer it. Most batches have no open exchange, so the ids come first.
+_OPEN_FOR_SHIPMENT_IDS = select(Exchange.id).where(
+    Exchange.status == "open",
+    Exchange.supplier_company_id == bindparam("supplier"),
+    Exchange.material_code == bindparam("material"),
+)
+
+
 def open_for_shipment(session: Session, batch: Batch) -> list[ExchangeView]:
     """Exchanges a held batch may be shipped under: its holder supplies its material."""
-    rows = session.exec(
-        select(Exchange).where(
-            Exchange.status == "open",
-            Exchange.supplier_company_id == batch.company_id,
-            Exchange.material_code == batch.material_code,
-        )
-    ).all()
-    if not rows:  # the usual case on a batch page: spare it the queries below
+    params = {"supplier": batch.company_id, "material": batch.material_code}
+    ids = [row.id for row in db.rows(session, _OPEN_FOR_SHIPMENT_IDS, params)]
+    if not ids:  # the usual case on a batch page: spare it the queries below
         return []
-    return [v for v in _views(session, list(rows)) if not v.fulfilled]
+    found = session.exec(select(Exchange).where(Exchange.id.in_(ids)).order_by(Exchange.id))
+    return [v for v in _views(session, list(found.all())) if not v.fulfilled]
 
 
 def check_shipment(session: Session, exchange_id, batch: Batch, destination_id: int) -> Exchange:
