@@ -6,7 +6,8 @@ WSGI app directly, one request after the other, and reports the process CPU time
 (the best of five rounds), so that a change to one request can be judged on its own:
 
 - the scan redirect (``GET /scan?code=``) and the batch page it opens, for codes the steel
-  mill's staff may see (some held by the mill, with its action forms, some not);
+  mill's staff may see (some held by the mill, with its action forms, some not), and the
+  page of a batch shipped and received 100 times (201 events in its history);
 - a bare Flask endpoint answering ``ok``, the same yardstick as the load benchmark's, and
   an endpoint of the app that only requires a login and answers ``ok`` (added here, in this
   process alone): what session, login and the database session cost any page;
@@ -121,6 +122,37 @@ def main() -> None:
                 for i in range(50)
             ]
             ids = {"steel": steel.company_id, "recyc": recyc.company_id}
+            # A batch with a long story: 100 trips between the two companies, 201 events,
+            # for what a page costs as its history grows.
+            long_code = custody.register(
+                session,
+                steel,
+                material="17 04 05",
+                quantity_value="1",
+                unit="t",
+                basis="weighed",
+                client_event_id="cost-long-register",
+            ).primary_code
+            for trip in range(100):
+                sender, receiver = (steel, recyc) if trip % 2 == 0 else (recyc, steel)
+                custody.ship(
+                    session,
+                    sender,
+                    long_code,
+                    destination_company_id=receiver.company_id,
+                    carrier="Bench",
+                    vehicle="SU-1",
+                    distance_km="4",
+                    client_event_id=f"cost-long-ship-{trip}",
+                )
+                custody.receive(
+                    session,
+                    receiver,
+                    long_code,
+                    quantity_value="1",
+                    unit="t",
+                    client_event_id=f"cost-long-receive-{trip}",
+                )
 
         clients = {key: Client(app) for key in ids}
         for key, client in clients.items():
@@ -138,6 +170,10 @@ def main() -> None:
 
         def page():
             response = scanner.get(f"/b/{rng.choice(codes)}")
+            assert response.status_code == 200, response.status_code
+
+        def long_page():
+            response = scanner.get(f"/b/{long_code}")
             assert response.status_code == 200, response.status_code
 
         holders = {code: ("steel", "recyc") for code in loop_codes}
@@ -164,6 +200,7 @@ def main() -> None:
             "logged in, nothing else": cpu_per_call(logged_in_only, args.calls),
             "scan redirect": cpu_per_call(scan, args.calls),
             "batch page": cpu_per_call(page, args.calls),
+            "batch page, 201 events of history": cpu_per_call(long_page, args.calls // 2),
             "ship + receive, pages and form (5 requests)": cpu_per_call(ship_and_receive, 50),
         }
         print(f"{len(codes)} codes the steel mill's staff may see; CPU time per request:")
