@@ -107,32 +107,26 @@ def main() -> None:
             steel = session.exec(select(User).where(User.email == "steel@demo.circularity")).one()
             recyc = session.exec(select(User).where(User.email == "recyc@demo.circularity")).one()
             codes = list(session.exec(select(Batch.code).where(access.visible_batches(steel))))
-            # As in the load benchmark, a batch per client: a few dozen events each, not
-            # one batch whose history grows with every round.
-            loop_codes = [
-                custody.register(
+
+            def one_tonne(client_event_id: str) -> str:
+                """A new batch of the steel mill's, as its staff registers one."""
+                return custody.register(
                     session,
                     steel,
                     material="17 04 05",
                     quantity_value="1",
                     unit="t",
                     basis="weighed",
-                    client_event_id=f"cost-loop-{i}",
+                    client_event_id=client_event_id,
                 ).primary_code
-                for i in range(50)
-            ]
+
+            # As in the load benchmark, a batch per client: a few dozen events each, not
+            # one batch whose history grows with every round.
+            loop_codes = [one_tonne(f"cost-loop-{i}") for i in range(50)]
             ids = {"steel": steel.company_id, "recyc": recyc.company_id}
             # A batch with a long story: 100 trips between the two companies, 201 events,
             # for what a page costs as its history grows.
-            long_code = custody.register(
-                session,
-                steel,
-                material="17 04 05",
-                quantity_value="1",
-                unit="t",
-                basis="weighed",
-                client_event_id="cost-long-register",
-            ).primary_code
+            long_code = one_tonne("cost-long-register")
             for trip in range(100):
                 sender, receiver = (steel, recyc) if trip % 2 == 0 else (recyc, steel)
                 custody.ship(
