@@ -69,10 +69,11 @@ def history_lines(
     """
     cache = current_app.extensions.setdefault(EXTENSION, LineCache())
     setting = (str(get_locale()), current_app.config.get("PARK_TIMEZONE"), request.script_root)
-    keys = []
+    around, keys = [], []
     for entry in entries:
-        others = related.get(entry.event.id, ())
+        others = related.get(entry.event.id, [])
         destination = names.get(entry.event.destination_company_id)
+        around.append((others, destination))
         keys.append((entry.event.hash, entry.role, entry.delta_g, entry.company, entry.user,
                      destination, tuple(other.code for other in others), setting))  # fmt: skip
     lines = cache.get_many(keys)
@@ -82,8 +83,7 @@ def history_lines(
         template = current_app.jinja_env.get_template("batches/_history_entry.html")
         for i in missing:
             entry = replace(entries[i], event=events[entries[i].event.id])
-            others = related.get(entry.event.id, [])
-            destination = names.get(entry.event.destination_company_id)
+            others, destination = around[i]
             line = Markup(template.render(entry=entry, destination=destination, others=others))
             cache.put(keys[i], line)
             lines[i] = line
