@@ -27,7 +27,8 @@ from sqlalchemy import insert  # noqa: E402
 from circularity import create_app, migrate  # noqa: E402
 from circularity.db import get_engine, get_session, make_engine  # noqa: E402
 from circularity.models import Batch, Company, Event, EventBatch, User  # noqa: E402
-from circularity.services import analysis, figures  # noqa: E402
+from circularity.services import figures  # noqa: E402
+from circularity.services.analysis import records
 
 YEAR = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -108,9 +109,9 @@ def main() -> None:
         print(f"{len(events):,} events, {len(batches):,} batches, {args.companies} companies")
         with app.test_request_context():
             session = get_session()
-            period = analysis.Period(date(2025, 1, 1), date(2025, 12, 31))
+            period = records.Period(date(2025, 1, 1), date(2025, 12, 31))
             start = time.perf_counter()
-            data = analysis.custody_data(session, period)
+            data = records.custody_data(session, period)
             steps = [("records and stocks", time.perf_counter() - start)]
             for name, work in (
                 ("reconciliation", lambda: figures.reconciliation(data)),

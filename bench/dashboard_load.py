@@ -2,12 +2,13 @@
 
 Generates two years of custody up to the current month: 50 companies, each producing three
 materials and sending each to one or two partners; every batch is registered, shipped, received
-a little short and closed (R4, R5, R1, D1 or D10): four events a batch. Events and ledger rows are
-bulk-inserted into a temporary SQLite file, bypassing the services and the hash chain; the
-monthly totals are then computed by circularity.services.aggregates.rebuild, the code path the
-migration and ``circularity verify --rebuild-totals`` use. Each dashboard page is requested with
-the Flask test client (a logged-in management user) and its time printed, median and maximum.
-Run from the repository root: ``python bench/dashboard_load.py [--events N] [--requests R]``.
+a little short and closed (R4, R5, R1, D1 or D10): four events a batch. Events and ledger rows
+are bulk-inserted into a temporary SQLite file, bypassing the services and the hash chain; the
+monthly totals are then computed by circularity.services.analysis.monthly_totals.rebuild, the
+code path the migration and ``circularity verify --rebuild-totals`` use. Each dashboard page is
+requested with the Flask test client (a logged-in management user) and its time printed, median
+and maximum. Run from the repository root: ``python bench/dashboard_load.py [--events N]
+[--requests R]``.
 """
 
 from __future__ import annotations

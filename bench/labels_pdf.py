@@ -2,7 +2,7 @@
 
 Builds label data from the List of Waste (every code in turn, so hazardous labels with their
 orange marking are among them) with fresh batch codes, renders the PDF with
-``circularity.services.labels.pdf`` and prints the time, pages and size. Target: under 5 s.
+``circularity.services.custody.labels.pdf`` and prints the time, pages and size. Target: under 5 s.
 The PDF is checked to open and to hold a decodable QR code on its first page when pypdfium2
 and zxing-cpp are installed (the test extras).
 
@@ -13,8 +13,9 @@ import argparse
 import itertools
 import time
 
-from circularity.services import catalogue, labels
-from circularity.services.custody import new_code
+from circularity.services import catalogue
+from circularity.services.custody import labels
+from circularity.services.custody.operations import new_code
 
 BASE_URL = "https://circularity.example"
 TARGET_SECONDS = 5.0

@@ -89,10 +89,11 @@ def main() -> None:
         from werkzeug.test import Client
 
         from circularity import create_app
+        from circularity.commands.demo_park import DEMO_PASSWORD
         from circularity.db import get_session
-        from circularity.demo_park import DEMO_PASSWORD
         from circularity.models import Batch, User
-        from circularity.services import access, custody
+        from circularity.services import custody
+        from circularity.services.custody import access
 
         app = create_app()
         from flask_login import login_required

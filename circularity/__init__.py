@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parent
 _LAZY = {
     "config": "circularity.config",
     "db": "circularity.db",
-    "errors": "circularity.errors",
+    "errors": "circularity.web.errors",
     "i18n": "circularity.i18n",
     "babel": "circularity.extensions",
     "csrf": "circularity.extensions",
@@ -49,9 +49,10 @@ def _asset_folder(name: str) -> str:
 def create_app(test_config: dict | None = None) -> Flask:
     from flask import Flask
 
-    from circularity import config, db, errors, i18n
+    from circularity import config, db, i18n
     from circularity.extensions import babel, csrf, htmx, limiter, login_manager
     from circularity.sessions import KeptCookieSessionInterface
+    from circularity.web import errors
 
     app = Flask(
         __name__,

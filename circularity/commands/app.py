@@ -8,7 +8,9 @@ from flask import Flask
 
 from circularity import create_app, migrate
 from circularity.db import get_engine
-from circularity.services import accounts, aggregates, chain, labels, queries
+from circularity.services import accounts
+from circularity.services.analysis import monthly_totals
+from circularity.services.custody import chain, labels, reads
 from circularity.services.errors import ServiceError
 
 
@@ -76,8 +78,8 @@ def verify(rebuild_totals: bool) -> None:
         session = get_session()
         result = chain.verify(session)
         if result.ok and rebuild_totals:
-            aggregates.rebuild(session)
-        stale = aggregates.differences(session) if result.ok else []
+            monthly_totals.rebuild(session)
+        stale = monthly_totals.differences(session) if result.ok else []
     if not result.ok:
         click.echo(f"BROKEN after {result.events} intact events: {result.problem}", err=True)
         sys.exit(1)
@@ -110,7 +112,7 @@ def labels_command(codes, output: Path) -> None:
 
         reader = User(email="cli", name="cli", password_hash="", role="admin")
         try:
-            data = queries.label_data(get_session(), reader, list(codes))
+            data = reads.label_data(get_session(), reader, list(codes))
         except ServiceError as error:
             _fail(f"{error.field}: {error.message}")
     output.write_bytes(labels.pdf(data))
@@ -142,7 +144,7 @@ def epcis_command(output: Path | None, since_seq: int) -> None:
     """Export the event log as an EPCIS 2.0 JSON document."""
     import json
 
-    from circularity.services import epcis
+    from circularity.services.custody import epcis
 
     app = command_app()
     with app.app_context():

@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from circularity.commands.app import command_app
 from circularity.models import User
-from circularity.services import balance, credits, factors
-from circularity.services.csvfiles import RejectedFile
+from circularity.services.carbon import balance, credits, factors
+from circularity.services.carbon.csvfiles import RejectedFile
 from circularity.services.errors import ServiceError
 
 

@@ -11,14 +11,14 @@ from circularity.db import get_engine, get_session
 
 
 def _seed(app) -> dict[str, str]:
-    from circularity import demo_park
+    from circularity.commands import demo_park
 
     with app.app_context():
         return demo_park.seed(get_session())
 
 
 def _print_logins(logins: dict[str, str]) -> None:
-    from circularity.demo_park import DEMO_PASSWORD
+    from circularity.commands.demo_park import DEMO_PASSWORD
 
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for key in ("admin", "management", "coordinator", "steel", "recyc", "cement"):
@@ -58,7 +58,7 @@ def demo(host: str, port: int) -> None:
         click.echo("Seeding the demo park (once)...")
         logins = _seed(app)
     else:
-        from circularity.demo_park import SITES
+        from circularity.commands.demo_park import SITES
 
         logins = {s.key: f"{s.key}@demo.circularity" for s in SITES}
         logins.update({r: f"{r}@demo.circularity" for r in ("admin", "management", "coordinator")})

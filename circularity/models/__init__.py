@@ -4,8 +4,7 @@ Importing this package registers every table on ``SQLModel.metadata``, which Ale
 compares against the migrations.
 """
 
-from circularity.models.account import ROLES, Company, DirectoryVersion, User
-from circularity.models.aggregate import MonthlyFlow
+from circularity.models.account import ROLES, Company, User
 from circularity.models.batch import BATCH_STATUSES, Batch
 from circularity.models.carbon import (
     INVENTORY_AREAS,
@@ -26,6 +25,7 @@ from circularity.models.market import (
     Proposal,
     ProposalDecision,
 )
+from circularity.models.monthly_totals import MonthlyFlow
 
 __all__ = [
     "BATCH_STATUSES",
@@ -38,7 +38,6 @@ __all__ = [
     "Credit",
     "CreditRun",
     "Demand",
-    "DirectoryVersion",
     "Event",
     "EventBatch",
     "Factor",

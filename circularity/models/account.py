@@ -42,13 +42,3 @@ class User(UserMixin, SQLModel, table=True):
     @property
     def sees_all_batches(self) -> bool:
         return self.role in ("coordinator", "management", "admin")
-
-
-class DirectoryVersion(SQLModel, table=True):
-    """A counter the database itself raises with every change to a company or a user
-    (triggers of migration 0006), so that a server process can keep the people and companies
-    it has read and learn from one small query whether they are still current
-    (circularity.services.directory)."""
-
-    id: int = Field(default=1, primary_key=True)
-    version: int = 0

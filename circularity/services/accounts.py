@@ -42,6 +42,19 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def companies(session: Session, active_only: bool = True) -> list[Company]:
+    """The park's companies by name (only the active ones unless asked)."""
+    query = select(Company).order_by(Company.name)
+    if active_only:
+        query = query.where(Company.active)
+    return list(session.exec(query).all())
+
+
+def company_names(session: Session) -> dict[int, str]:
+    """Every company's name by id, inactive ones included (history still names them)."""
+    return {company.id: company.name for company in companies(session, active_only=False)}
+
+
 def create_company(session: Session, *, name: str, sector: str, lat, lon, address: str = ""):
     """A new company of the park, at WGS84 coordinates."""
     name, sector = required_text(name, "name", 200), required_text(sector, "sector", 100)

@@ -7,10 +7,11 @@ from sqlmodel import select
 
 from circularity.db import get_session
 from circularity.models import ROLES, User
-from circularity.services import accounts, chain, queries
+from circularity.roles import roles_required
+from circularity.services import accounts
+from circularity.services.custody import chain
 from circularity.services.errors import ServiceError
 from circularity.web.rendering import render
-from circularity.web.roles import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -24,10 +25,10 @@ def _page(status: int = 200, error: ServiceError | None = None, form_name: str |
         error=error,
         form_name=form_name,
         form=request.form if error else {},
-        companies=queries.companies(session, active_only=False),
+        companies=accounts.companies(session, active_only=False),
         users=users,
         roles=ROLES,
-        names=queries.company_names(session),
+        names=accounts.company_names(session),
     )
 
 

@@ -10,9 +10,10 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 
 from circularity.db import get_session
-from circularity.services import analysis, catalogue, figures, queries
+from circularity.roles import roles_required
+from circularity.services import accounts, catalogue
+from circularity.services.analysis import figures, records
 from circularity.web.rendering import render
-from circularity.web.roles import roles_required
 from mfa.sankey import to_svg
 from mfa.sankey_io import to_csv, to_json, to_png
 
@@ -27,11 +28,11 @@ DOWNLOADS = {
 }
 
 
-def _period() -> analysis.Period:
-    return analysis.parse_period(request.args.get("start"), request.args.get("end"))
+def _period() -> records.Period:
+    return records.parse_period(request.args.get("start"), request.args.get("end"))
 
 
-def _context(period: analysis.Period, **extra) -> dict:
+def _context(period: records.Period, **extra) -> dict:
     """What every analysis page needs to repeat its period in links and forms."""
     args = {"start": period.first.isoformat(), "end": period.last.isoformat()}
     return {"period": period, "period_args": args, **extra}
@@ -45,7 +46,7 @@ def index():
     period = _period()
     scope = figures.parse_scope(session, request.args.get("company"), request.args.get("material"))
     by = figures.parse_grouping(request.args.get("by"))
-    data = analysis.custody_data(session, period)
+    data = records.custody_data(session, period)
     diagram = figures.sankey(data, scope, by)
     return render(
         "analysis/index.html",
@@ -56,7 +57,7 @@ def index():
         flows=figures.scoped_flows(data, scope, by),
         svg=to_svg(diagram, title=_("Material flows")) if diagram.links else "",
         names=data.names,
-        companies=queries.companies(session, active_only=False),
+        companies=accounts.companies(session, active_only=False),
         materials=catalogue.materials(),
         scope_args=_scope_args(),
         view_args={**_context(period)["period_args"], **_scope_args()},
@@ -74,7 +75,7 @@ def sankey_download(fmt: str):
     period = _period()
     scope = figures.parse_scope(session, request.args.get("company"), request.args.get("material"))
     by = figures.parse_grouping(request.args.get("by"))
-    diagram = figures.sankey(analysis.custody_data(session, period), scope, by)
+    diagram = figures.sankey(records.custody_data(session, period), scope, by)
     if fmt == "svg":
         body = to_svg(diagram, title=_("Material flows"))
     elif fmt == "png":
@@ -97,7 +98,7 @@ def reconcile():
     """The reconciliation of the period's reported flows and each company's imbalance."""
     session = get_session()
     period = _period()
-    data = analysis.custody_data(session, period)
+    data = records.custody_data(session, period)
     return render(
         "analysis/reconcile.html",
         **_context(period),
@@ -113,7 +114,7 @@ def flow():
     """The batches behind one flow, each linked to its page."""
     session = get_session()
     period = _period()
-    data = analysis.custody_data(session, period)
+    data = records.custody_data(session, period)
     detail = figures.flow_batches(
         session,
         data,

@@ -3,7 +3,7 @@ scanned with the phone's camera app leads to the batch once logged in."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from circularity.db import get_session
 from circularity.extensions import limiter, login_manager
 from circularity.models import User
-from circularity.services import accounts, directory
+from circularity.services import accounts
 from circularity.web.rendering import render
 
 bp = Blueprint("auth", __name__)
@@ -23,16 +23,11 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The user with their company (the page header shows both), as this process keeps
-    them while the directory is unchanged (services.directory)."""
+    """The person of this session, or None once the account is gone."""
     try:
-        found = directory.user_with_company(get_session(), int(user_id))
+        return get_session().get(User, int(user_id))
     except ValueError:
         return None
-    if found is None:
-        return None
-    g.user_company = found[1]
-    return found[0]
 
 
 def _safe_next(target: str | None) -> str:

@@ -13,20 +13,14 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from circularity.db import get_session
-from circularity.services import (
-    access,
-    catalogue,
-    custody,
-    exchanges,
-    labels,
-    queries,
-    transform,
-)
+from circularity.roles import roles_required
+from circularity.services import accounts, catalogue, custody
+from circularity.services.custody import access, labels, reads
 from circularity.services.errors import ServiceError
+from circularity.services.market import exchanges
 from circularity.services.quantities import UNITS
 from circularity.web import history
 from circularity.web.rendering import render
-from circularity.web.roles import roles_required
 
 bp = Blueprint("batches", __name__)
 
@@ -88,11 +82,11 @@ def show(code: str):
 def _batch_page(code: str, status: int = 200, error: ServiceError | None = None, action=None):
     session = get_session()
     batch = access.view_batch(session, current_user, code)
-    entries = queries.history(session, batch)
+    entries = reads.history(session, batch)
     actions = access.allowed_actions(current_user, batch)
-    directory = queries.company_directory(session)
+    directory = accounts.companies(session, active_only=False)
     names = {c.id: c.name for c in directory}
-    related = queries.related(session, entries, batch.id)
+    related = reads.related(session, entries, batch.id)
     # Forms load when their section opens (_action.html); only the receipt and a form just
     # sent with an error are on the page itself, with what they need.
     inline = [a for a in actions if a == "receive" or a == action]
@@ -107,7 +101,7 @@ def _batch_page(code: str, status: int = 200, error: ServiceError | None = None,
         history_html=Markup(
             "".join(
                 history.history_lines(
-                    entries, names, related, lambda ids: queries.events_by_id(session, ids)
+                    entries, names, related, lambda ids: reads.events_by_id(session, ids)
                 )
             )
         ),
@@ -137,11 +131,11 @@ def _form_context(session, batch, actions: list[str]) -> dict:
     return {
         "action_titles": ACTION_TITLES,
         "client_event_id": new_client_id(),
-        "companies": [c for c in queries.company_directory(session) if c.active]
+        "companies": [c for c in accounts.companies(session, active_only=False) if c.active]
         if "ship" in actions
         else [],
         "exchanges": exchanges.open_for_shipment(session, batch) if "ship" in actions else [],
-        "mergeable": transform.held_batches_like(session, current_user, batch)
+        "mergeable": reads.held_batches_like(session, current_user, batch)
         if "merge" in actions
         else [],
         "operations": catalogue.OPERATIONS,
@@ -221,17 +215,17 @@ def _perform(code: str, action: str):
             **common,
         )
     if action == "split":
-        return transform.split(
+        return custody.split(
             session, user, code, parts=_rows("part", ("quantity", "unit")), **common
         )
     if action == "merge":
-        return transform.merge(
+        return custody.merge(
             session,
             user,
             [code, *form.getlist("batches")],
             client_event_id=common["client_event_id"],
         )
-    return transform.close(
+    return custody.close(
         session,
         user,
         code,
@@ -266,7 +260,7 @@ def act(code: str, action: str):
 @bp.get("/b/<code>/label.png")
 @login_required
 def label_png(code: str):
-    label = queries.label_data(get_session(), current_user, [code])[0]
+    label = reads.label_data(get_session(), current_user, [code])[0]
     return Response(
         labels.png(label),
         mimetype="image/png",
@@ -281,11 +275,11 @@ def labels_sheet():
     codes = [c for c in request.args.getlist("code") if c.strip()]
     session = get_session()
     if not codes:
-        batches, _total = queries.list_batches(session, current_user, status="held")
-        return render("batches/labels.html", batches=batches, names=queries.company_names(session))
+        batches, _total = reads.list_batches(session, current_user, status="held")
+        return render("batches/labels.html", batches=batches, names=accounts.company_names(session))
     if len(codes) > 2000:
         raise ServiceError("Print at most 2,000 labels at a time.", "code")
-    data = queries.label_data(session, current_user, codes)
+    data = reads.label_data(session, current_user, codes)
     return Response(
         labels.pdf(data),
         mimetype="application/pdf",

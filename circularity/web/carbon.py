@@ -13,10 +13,11 @@ from flask_login import current_user
 
 from circularity.db import get_session
 from circularity.models import INVENTORY_AREAS, Batch
-from circularity.services import balance, catalogue, credits, factors, queries
+from circularity.roles import roles_required
+from circularity.services import accounts, catalogue
+from circularity.services.carbon import balance, credits, factors
 from circularity.services.errors import ServiceError
 from circularity.web.rendering import render
-from circularity.web.roles import roles_required
 
 bp = Blueprint("carbon", __name__, url_prefix="/carbon")
 
@@ -156,7 +157,7 @@ def ledger():
         pending=credits.pending(session),
         runs=credits.runs(session),
         sets=factors.all_sets(session),
-        names=queries.company_names(session),
+        names=accounts.company_names(session),
         default_set=credits.setting("CARBON_FACTOR_SET"),
         energy_recovery=bool(credits.setting("CARBON_CREDIT_ENERGY_RECOVERY")),
     )
@@ -174,7 +175,7 @@ def credit(credit_id: int):
         batch=batch,
         inputs=json.loads(entry.inputs),
         history=credits.history(session, entry.batch_id),
-        names=queries.company_names(session),
+        names=accounts.company_names(session),
         material=catalogue.materials().get(entry.material_code),
     )
 

@@ -3,7 +3,7 @@ browser, and the same picture in every browser and in a saved page."""
 
 from markupsafe import Markup, escape
 
-from circularity.services.balance import Period
+from circularity.services.carbon.balance import Period
 
 
 def sparkline(values: list[float | None], title: str, width: int = 132, height: int = 30) -> Markup:

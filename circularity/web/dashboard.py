@@ -2,8 +2,9 @@
 balance against its path, the largest streams to landfill or incineration and circularity per
 company; the same figures as CSV files and a PDF report.
 
-Every page is a GET that reads the monthly totals (circularity.services.aggregates) and changes
-nothing; each figure links to the analysis, batch or carbon page that shows what is behind it.
+Every page is a GET that reads the monthly totals (circularity.services.analysis.monthly_totals)
+and changes nothing; each figure links to the analysis, batch or carbon page that shows what is
+behind it.
 """
 
 from datetime import datetime
@@ -12,11 +13,11 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 
 from circularity.db import get_session
-from circularity.services import analysis, dashboard, dashboard_tables, figures, report
-from circularity.services.recording import park_timezone
+from circularity.roles import roles_required
+from circularity.services.analysis import dashboard, figures, records, report, tables
+from circularity.services.custody.recording import park_timezone
 from circularity.web import charts
 from circularity.web.rendering import render
-from circularity.web.roles import roles_required
 from mfa.sankey import to_svg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -27,7 +28,7 @@ VIEWERS = ("management", "coordinator", "admin")
 def _board() -> tuple[dashboard.Dashboard, dict[str, str]]:
     session = get_session()
     window = dashboard.parse_window(request.args.get("period"))
-    return dashboard.dashboard(session, window), analysis.process_names(session)
+    return dashboard.dashboard(session, window), records.process_names(session)
 
 
 def _filename(board: dashboard.Dashboard, name: str, ext: str) -> dict:
@@ -35,7 +36,7 @@ def _filename(board: dashboard.Dashboard, name: str, ext: str) -> dict:
     return {"Content-Disposition": f'attachment; filename="{name}-{months}.{ext}"'}
 
 
-def _args(period: analysis.Period) -> dict:
+def _args(period: records.Period) -> dict:
     return {"start": period.first.isoformat(), "end": period.last.isoformat()}
 
 
@@ -50,10 +51,10 @@ def index():
         "dashboard/index.html",
         board=board,
         names=names,
-        tables=dashboard_tables.tables(board, names),
-        headline=dashboard_tables.headline(board),
-        tonnes=dashboard_tables.tonnes,
-        percent=dashboard_tables.percent,
+        tables=tables.tables(board, names),
+        headline=tables.headline(board),
+        tonnes=tables.tonnes,
+        percent=tables.percent,
         period_args=_args(period),
         month_args={m: _args(dashboard.Window(m, (m,)).period) for m in board.window.months},
         years=range(datetime.now(park_timezone()).year, 2019, -1),
@@ -75,7 +76,7 @@ def index():
 @roles_required(*VIEWERS)
 def download(figure: str):
     board, names = _board()
-    table = dashboard_tables.table(board, names, figure)
+    table = tables.table(board, names, figure)
     return Response(table.csv(), mimetype="text/csv", headers=_filename(board, figure, "csv"))
 
 

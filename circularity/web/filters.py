@@ -2,13 +2,13 @@
 
 from datetime import UTC
 
-from flask import Flask, g
+from flask import Flask
 from flask_login import current_user
 
 from circularity.db import get_session
 from circularity.models import Company
+from circularity.services.custody.recording import park_timezone
 from circularity.services.quantities import format_mass
-from circularity.services.recording import park_timezone
 
 
 def local_time(value) -> str:
@@ -26,14 +26,10 @@ def init_app(app: Flask) -> None:
 
 
 def user_company() -> dict:
-    """The logged-in person (``me``, the user itself rather than Flask-Login's proxy, which
-    looks the user up again on every use) and their company, for the page header."""
+    """The logged-in person and their company, for the page header."""
     if not current_user.is_authenticated:
         return {"me": None, "user_company": None}
-    me = current_user._get_current_object()
-    company = None
-    if me.company_id:
-        company = g.get("user_company")
-        if company is None:
-            company = get_session().get(Company, me.company_id)
-    return {"me": me, "user_company": company}
+    company = (
+        get_session().get(Company, current_user.company_id) if current_user.company_id else None
+    )
+    return {"me": current_user, "user_company": company}

@@ -17,7 +17,7 @@ from flask import current_app, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from circularity.services.queries import HistoryEntry
+from circularity.services.custody.reads import HistoryEntry
 
 CAPACITY = 20_000  # lines per worker process, about 10 MB
 EXTENSION = "circularity.history_lines"

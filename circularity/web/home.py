@@ -5,7 +5,8 @@ from flask_login import current_user, login_required
 
 from circularity.db import get_session
 from circularity.models import BATCH_STATUSES
-from circularity.services import queries
+from circularity.services import accounts
+from circularity.services.custody import reads
 from circularity.web.rendering import render
 
 bp = Blueprint("home", __name__)
@@ -19,7 +20,7 @@ def index():
     status = status if status in BATCH_STATUSES else ""
     material = request.args.get("material", "").strip()
     page = request.args.get("page", 1, type=int) or 1
-    batches, total = queries.list_batches(
+    batches, total = reads.list_batches(
         session, current_user, status=status, material=material, page=page
     )
     return render(
@@ -28,10 +29,10 @@ def index():
         batches=batches,
         total=total,
         page=page,
-        page_size=queries.PAGE_SIZE,
+        page_size=reads.PAGE_SIZE,
         status_filter=status,
         material=material,
         statuses=BATCH_STATUSES,
-        inbound=queries.inbound(session, current_user),
-        names=queries.company_names(session),
+        inbound=reads.inbound(session, current_user),
+        names=accounts.company_names(session),
     )

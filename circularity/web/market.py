@@ -11,17 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from circularity.db import get_session
-from circularity.services import (
-    catalogue,
-    exchanges,
-    market,
-    market_factors,
-    matching,
-    offer_history,
-)
+from circularity.roles import roles_required
+from circularity.services import catalogue
 from circularity.services.errors import ServiceError
+from circularity.services.market import benefits, exchanges, listings, matching, offer_history
 from circularity.web.rendering import render
-from circularity.web.roles import roles_required
 
 bp = Blueprint("market", __name__, url_prefix="/market")
 PARK_ROLES = ("coordinator", "management", "admin")
@@ -42,7 +36,7 @@ def index():
 
 def _mine(status: int = 200, error: ServiceError | None = None, form_name: str | None = None):
     session = get_session()
-    offers, demands = market.company_listings(session, current_user.company_id)
+    offers, demands = listings.company_listings(session, current_user.company_id)
     return render(
         "market/mine.html",
         status=status,
@@ -53,10 +47,10 @@ def _mine(status: int = 200, error: ServiceError | None = None, form_name: str |
         demands=demands,
         exchanges=exchanges.list_exchanges(session, current_user),
         token=new_token(),
-        periods=market.PERIODS,
-        period_name=market.period_name,
+        periods=listings.PERIODS,
+        period_name=listings.period_name,
         materials=catalogue.materials(),
-        benefit=market_factors.benefit,
+        benefit=benefits.benefit,
     )
 
 
@@ -65,7 +59,7 @@ def _mine(status: int = 200, error: ServiceError | None = None, form_name: str |
 def create_offer():
     form = request.form
     try:
-        market.create_offer(
+        listings.create_offer(
             get_session(),
             current_user,
             material=form.get("material", ""),
@@ -90,7 +84,7 @@ def create_offer():
 def create_demand():
     form = request.form
     try:
-        market.create_demand(
+        listings.create_demand(
             get_session(),
             current_user,
             accepts=form.get("accepts", ""),
@@ -113,7 +107,7 @@ def create_demand():
 @roles_required("staff")
 def withdraw(kind: str, listing_id: int):
     try:
-        market.withdraw(get_session(), current_user, kind, listing_id)
+        listings.withdraw(get_session(), current_user, kind, listing_id)
     except ServiceError as error:
         return _mine(error.status, error)
     flash(_("Withdrawn from the market."))
@@ -150,18 +144,18 @@ def offer_from_history():
 @roles_required(*PARK_ROLES)
 def overview():
     session = get_session()
-    by_material, by_company = market.overview(session)
+    by_material, by_company = listings.overview(session)
     return render(
         "market/overview.html",
         by_material=by_material,
         by_company=by_company,
         materials=catalogue.materials(),
-        benefit=market_factors.benefit,
+        benefit=benefits.benefit,
         runs=matching.runs(session),
         token=new_token(),
-        transport=market_factors.transport(),
-        circuity=market_factors.road_circuity(),
-        factor_source=market_factors.FACTOR_SOURCE,
+        transport=benefits.transport(),
+        circuity=benefits.road_circuity(),
+        factor_source=benefits.FACTOR_SOURCE,
     )
 
 
@@ -186,7 +180,7 @@ def _run_page(run_id: int, status: int = 200, error: ServiceError | None = None)
         error=error,
         view=view,
         materials=catalogue.materials(),
-        transport=market_factors.transport(),
+        transport=benefits.transport(),
     )
 
 

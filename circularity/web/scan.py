@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from circularity.db import get_session
-from circularity.services import access
+from circularity.services.custody import access
 from circularity.services.errors import ServiceError
 from circularity.web.rendering import render
 

@@ -32,8 +32,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from circularity import create_app
+from circularity.commands.demo_park import DEMO_PASSWORD, SITES
 from circularity.db import get_engine, get_session
-from circularity.demo_park import DEMO_PASSWORD, SITES
 from circularity.models import Batch, Company, EventBatch
 
 HERE = Path(__file__).resolve().parent

@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from circularity.db import get_session
 from circularity.models import Batch, Event, EventBatch
-from circularity.services import custody, labels, queries
+from circularity.services import custody
+from circularity.services.custody import labels, reads
 from tests.browser.conftest import write_y4m
 from tests.conftest import PASSWORD, company_id, new_id, person
 
@@ -48,7 +49,7 @@ def shipped_batch(server) -> str:
 def label_video(server, code: str, folder: Path) -> Path:
     with server.app.test_request_context():
         session = get_session()
-        label = queries.label_data(session, person(session, "alice"), [code])[0]
+        label = reads.label_data(session, person(session, "alice"), [code])[0]
     assert label.url == f"{server.url}/b/{code}"
     video = folder / "label.y4m"
     write_y4m(labels.png(label), video)

@@ -1,6 +1,6 @@
 """Short ways to run the services in tests, so each test reads as the story it tells."""
 
-from circularity.services import custody, transform
+from circularity.services import custody
 from tests.conftest import company_id, new_id, person
 
 
@@ -44,7 +44,7 @@ def receive(session, code, who="bob", quantity="10", unit="t", **kw):
 
 
 def close(session, code, who="bob", operation="R4", outputs=(), **kw):
-    return transform.close(
+    return custody.close(
         session,
         person(session, who),
         code,

@@ -1,11 +1,11 @@
 """Short ways to list offers and demands in tests, so each test reads as its market."""
 
-from circularity.services import market
+from circularity.services.market import listings
 from tests.conftest import new_id, person
 
 
 def offer(session, who="alice", material="170405", tonnes="10", period="month", **kw):
-    return market.create_offer(
+    return listings.create_offer(
         session,
         person(session, who),
         material=material,
@@ -17,7 +17,7 @@ def offer(session, who="alice", material="170405", tonnes="10", period="month", 
 
 
 def demand(session, who="bob", accepts="170405", tonnes="8", period="month", **kw):
-    return market.create_demand(
+    return listings.create_demand(
         session,
         person(session, who),
         accepts=accepts,

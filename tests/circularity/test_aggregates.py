@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from circularity.cli import cli
 from circularity.db import get_engine
 from circularity.models import MonthlyFlow
-from circularity.services import aggregates, analysis, dashboard, figures
+from circularity.services.analysis import dashboard, figures, monthly_totals, records
 from circularity.services.errors import InvalidInput, ServiceError
 from tests.circularity.helpers import close, receive, register, ship
 from tests.circularity.test_mass_properties import apply, operation
@@ -91,7 +91,7 @@ def test_the_hand_built_history_by_hand(ctx):
 def same_as_analysis(ctx, window: dashboard.Window) -> None:
     """The dashboard's figures are the analysis page's for the same days."""
     board = dashboard.dashboard(ctx, window)
-    data = analysis.custody_data(ctx, window.period)
+    data = records.custody_data(ctx, window.period)
     park = figures.indicators(data, figures.Scope())
     assert board.park.recycling_rate == pytest.approx(park.rates.recycling_rate, rel=1e-12)
     assert board.park.landfill_diversion_rate == pytest.approx(
@@ -110,7 +110,7 @@ def same_as_analysis(ctx, window: dashboard.Window) -> None:
     )
     assert board.symbiosis.closed_loops == park.symbiosis.closed_loops
     for row in board.companies:
-        scope = figures.Scope(company=analysis.process_id(row.company.id))
+        scope = figures.Scope(company=records.process_id(row.company.id))
         rates = figures.indicators(data, scope).rates
         assert row.figures.recycling_rate == pytest.approx(rates.recycling_rate, rel=1e-12)
         assert row.figures.treated_g / 1000 == pytest.approx(rates.treated_kg, rel=1e-12)
@@ -125,19 +125,19 @@ def test_the_dashboard_equals_the_analysis_for_a_year_and_for_a_month(ctx):
     history(ctx)
     same_as_analysis(ctx, YEAR)
     february = dashboard.Window("2025-02", ("2025-02",))
-    assert february.period == analysis.Period(date(2025, 2, 1), date(2025, 2, 28))
+    assert february.period == records.Period(date(2025, 2, 1), date(2025, 2, 28))
     same_as_analysis(ctx, february)
     assert dashboard.dashboard(ctx, february).park.recycling_rate == 0.0
 
 
 def test_totals_equal_the_log_and_rebuilding_is_idempotent(ctx):
     history(ctx)
-    assert aggregates.differences(ctx) == []
-    before = aggregates.stored(ctx)
-    assert aggregates.rebuild(ctx) == len(before)
-    assert aggregates.rebuild(ctx) == len(before)
-    assert aggregates.stored(ctx) == before
-    assert aggregates.differences(ctx) == []
+    assert monthly_totals.differences(ctx) == []
+    before = monthly_totals.stored(ctx)
+    assert monthly_totals.rebuild(ctx) == len(before)
+    assert monthly_totals.rebuild(ctx) == len(before)
+    assert monthly_totals.stored(ctx) == before
+    assert monthly_totals.differences(ctx) == []
 
 
 def test_a_changed_total_is_found(ctx):
@@ -146,16 +146,16 @@ def test_a_changed_total_is_found(ctx):
     row.mass_g += 1
     ctx.add(row)
     ctx.commit()
-    found = aggregates.differences(ctx)
+    found = monthly_totals.differences(ctx)
     assert len(found) == 1 and found[0][1][0] == found[0][2][0] + 1
-    aggregates.rebuild(ctx)
-    assert aggregates.differences(ctx) == []
+    monthly_totals.rebuild(ctx)
+    assert monthly_totals.differences(ctx) == []
 
 
 def test_the_window(ctx):
     window = dashboard.parse_window("12m", today=date(2025, 3, 9))
     assert window.months[0] == "2024-04" and window.months[-1] == "2025-03"
-    assert window.period == analysis.Period(date(2024, 4, 1), date(2025, 3, 31))
+    assert window.period == records.Period(date(2024, 4, 1), date(2025, 3, 31))
     assert dashboard.parse_window("2024").months[11] == "2024-12"
     for bad in ("1999", "x", "2025-01"):
         with pytest.raises(InvalidInput):
@@ -171,7 +171,7 @@ def test_totals_equal_a_recomputation_after_any_operations(app, operations):
         for op in operations:
             with suppress(ServiceError):  # a refused operation writes nothing
                 apply(session, op)
-        assert aggregates.differences(session) == []
+        assert monthly_totals.differences(session) == []
         with app.app_context():
             same_as_analysis(session, dashboard.parse_window("12m"))
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from circularity.services import analysis, figures
+from circularity.services.analysis import figures, records
 from circularity.services.errors import InvalidInput, ServiceError
 from mfa.balance import mass_balances
 from mfa.model import build_flows
@@ -33,8 +33,8 @@ def rows(data):
     ]
 
 
-def period(first: date, last: date) -> analysis.Period:
-    return analysis.Period(first, last)
+def period(first: date, last: date) -> records.Period:
+    return records.Period(first, last)
 
 
 def circular_history(ctx):
@@ -62,7 +62,7 @@ JANUARY = period(date(2025, 1, 1), date(2025, 1, 31))
 def test_events_become_the_records_a_reader_expects(ctx):
     steel, recycler, cement = pids(ctx)
     scrap, output, slag, fuel = circular_history(ctx)
-    data = analysis.custody_data(ctx, JANUARY)
+    data = records.custody_data(ctx, JANUARY)
     assert rows(data) == [
         (scrap, "170405", 10000.0, steel, None, "generation", None, "weighed"),
         (scrap, "170405", 10000.0, steel, recycler, "shipment", None, "weighed"),
@@ -83,7 +83,7 @@ def test_events_become_the_records_a_reader_expects(ctx):
 
 def test_a_consistent_history_balances_at_every_company(ctx):
     circular_history(ctx)
-    data = analysis.custody_data(ctx, JANUARY)
+    data = records.custody_data(ctx, JANUARY)
     balances = mass_balances(build_flows(data.records), figures.company_stocks(data.stocks))
     assert {b.process for b in balances} == set(pids(ctx))
     assert [b.imbalance_kg for b in balances] == [0.0, 0.0, 0.0]
@@ -99,13 +99,13 @@ def test_period_filter_and_the_mass_a_batch_had_when_shipped(ctx):
     ship(ctx, code, "alice", event_time=noon(2, 3))
     receive(ctx, code, "bob", "9.5", reason="dust blown off", event_time=noon(3, 4))
 
-    january = analysis.custody_data(ctx, JANUARY)
+    january = records.custody_data(ctx, JANUARY)
     assert rows(january) == [(code, "170405", 10000.0, steel, None, "generation", None, "weighed")]
     assert [(s.process, s.change_kg) for s in january.stocks] == [(steel, 10000.0)]
 
     # February holds only the shipment, with the 10 t the batch had (from January's row);
     # in transit it counts in the receiver's stock.
-    february = analysis.custody_data(ctx, period(date(2025, 2, 1), date(2025, 2, 28)))
+    february = records.custody_data(ctx, period(date(2025, 2, 1), date(2025, 2, 28)))
     assert rows(february) == [(code, "170405", 10000.0, steel, recycler, "shipment", None,
                                "weighed")]  # fmt: skip
     assert {(s.process, s.change_kg) for s in february.stocks} == {
@@ -113,11 +113,11 @@ def test_period_filter_and_the_mass_a_batch_had_when_shipped(ctx):
         (recycler, 10000.0),
     }
 
-    march = analysis.custody_data(ctx, period(date(2025, 3, 1), date(2025, 3, 31)))
+    march = records.custody_data(ctx, period(date(2025, 3, 1), date(2025, 3, 31)))
     assert rows(march) == [(code, "170405", 500.0, recycler, None, "loss", None, "weighed")]
     assert march.reasons == ["receive"]
     # 20:00 in Taicang on 3 March is still 3 March: the day boundary is the park's midnight.
-    assert analysis.custody_data(ctx, period(date(2025, 2, 4), date(2025, 3, 3))).records == []
+    assert records.custody_data(ctx, period(date(2025, 2, 4), date(2025, 3, 3))).records == []
 
 
 def test_a_receipt_discrepancy_shows_as_imbalance_and_is_flagged(ctx):
@@ -126,7 +126,7 @@ def test_a_receipt_discrepancy_shows_as_imbalance_and_is_flagged(ctx):
     code = register(ctx, "alice", "10", event_time=noon(1, 10))
     ship(ctx, code, "alice", event_time=noon(1, 11))
     receive(ctx, code, "bob", "6", reason="half the load missing", event_time=noon(1, 12))
-    data = analysis.custody_data(ctx, JANUARY)
+    data = records.custody_data(ctx, JANUARY)
     assert rows(data)[-1] == (code, "170405", 4000.0, recycler, None, "loss", None, "weighed")
 
     # With the loss record kept, the ledger closes: 10 in = 4 lost + 6 held.
@@ -156,7 +156,7 @@ def test_a_receipt_that_weighs_more_is_a_generation_at_the_receiver(ctx):
     code = register(ctx, "alice", "10", basis="estimated", event_time=noon(1, 10))
     ship(ctx, code, "alice", event_time=noon(1, 11))
     receive(ctx, code, "bob", "10.3", reason="estimate was low", event_time=noon(1, 12))
-    data = analysis.custody_data(ctx, JANUARY)
+    data = records.custody_data(ctx, JANUARY)
     # The shipment carries the registration's basis (estimated), not the receipt's.
     assert rows(data)[1][-1] == "estimated"
     assert rows(data)[-1] == (code, "170405", 300.0, recycler, None, "generation", None,
@@ -168,7 +168,7 @@ def test_a_receipt_that_weighs_more_is_a_generation_at_the_receiver(ctx):
 def test_indicators_of_the_circular_history(ctx):
     steel, recycler, cement = pids(ctx)
     circular_history(ctx)
-    data = analysis.custody_data(ctx, JANUARY)
+    data = records.custody_data(ctx, JANUARY)
     park = figures.indicators(data, figures.Scope())
     # finally treated = 10 (R4) + 9.2 (R5) + 2 (D1) + 1 (R1) = 22.2 t; recycled 19.2 t
     assert park.rates.treated_kg == 22200.0
@@ -211,7 +211,7 @@ def test_a_loop_is_counted(ctx):
     output = close(ctx, scrap, "bob", "R4", outputs=[("191202", "4", "t", "weighed")],
                    event_time=noon(1, 13)).batch_codes[1]  # fmt: skip
     ship(ctx, output, "bob", to="Steelworks", event_time=noon(1, 14))
-    data = analysis.custody_data(ctx, JANUARY)
+    data = records.custody_data(ctx, JANUARY)
     park = figures.indicators(data, figures.Scope())
     steel, recycler, _ = pids(ctx)
     assert park.symbiosis.loops == (tuple(sorted((steel, recycler))),)
@@ -226,7 +226,7 @@ def test_flow_batches_lists_exactly_the_batches_of_the_flow(ctx):
     register(ctx, "alice", "7", event_time=noon(1, 10))  # stays at the steelworks
     for code in (a, b):
         ship(ctx, code, "alice", event_time=noon(1, 11))
-    data = analysis.custody_data(ctx, JANUARY)
+    data = records.custody_data(ctx, JANUARY)
     detail = figures.flow_batches(ctx, data, steel, recycler)
     assert [(row.batch.code, row.mass_kg) for row in detail.batches] == [(a, 3000.0), (b, 2000.0)]
     assert detail.mass_kg == 5000.0
@@ -238,13 +238,13 @@ def test_flow_batches_lists_exactly_the_batches_of_the_flow(ctx):
 )
 def test_bad_periods_name_the_field(app, start, end, field):
     with app.test_request_context(), pytest.raises(InvalidInput) as error:
-        analysis.parse_period(start, end)
+        records.parse_period(start, end)
     assert error.value.field == field
 
 
 def test_default_period_is_the_last_90_days(app):
     with app.test_request_context():
-        chosen = analysis.parse_period("", "", today=date(2025, 3, 31))
+        chosen = records.parse_period("", "", today=date(2025, 3, 31))
     assert (chosen.first, chosen.last) == (date(2025, 1, 1), date(2025, 3, 31))
 
 
@@ -256,6 +256,6 @@ def test_a_parks_own_uncertainty_table_is_used(app, ctx):
     receive(ctx, code, "bob", "6", reason="half the load missing", event_time=noon(1, 12))
     app.config["UNCERTAINTY_RELATIVE_SD"] = {"weighed": 0.0, "estimated": 0.0}
     with app.test_request_context():
-        data = analysis.custody_data(ctx, JANUARY)
+        data = records.custody_data(ctx, JANUARY)
         with pytest.raises(ServiceError, match="cannot be reconciled"):
             figures.reconciliation(data)

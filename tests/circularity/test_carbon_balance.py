@@ -8,8 +8,8 @@ from sqlmodel import func, select
 
 from circularity.cli import cli
 from circularity.models import Factor, FactorSet, InventoryEntry
-from circularity.services import balance, credits, factors
-from circularity.services.csvfiles import RejectedFile
+from circularity.services.carbon import balance, credits, factors
+from circularity.services.carbon.csvfiles import RejectedFile
 from tests.circularity.helpers import close, register
 from tests.conftest import person
 

@@ -121,7 +121,7 @@ def test_inventory_form_and_import(as_person, ctx):
 
 
 def test_credits_are_attributed_in_full_to_each_company_taking_part(as_person, ctx):
-    from circularity.services import credits
+    from circularity.services.carbon import credits
     from tests.circularity.helpers import receive, ship
     from tests.conftest import company_id
 

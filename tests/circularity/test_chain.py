@@ -11,7 +11,7 @@ from sqlmodel import select
 from circularity.cli import cli
 from circularity.db import is_postgres
 from circularity.models import Event
-from circularity.services import chain
+from circularity.services.custody import chain
 from tests.circularity.helpers import receive, register, ship
 
 

@@ -4,11 +4,12 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, func, select
 
-from circularity import create_app, demo_park
+from circularity import create_app
 from circularity.cli import cli
+from circularity.commands import demo_park
 from circularity.db import get_engine
 from circularity.models import Batch, Company, Event
-from circularity.services import chain
+from circularity.services.custody import chain
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlmodel import func, select
 
 from circularity.db import get_session
 from circularity.models import Event
-from circularity.services import custody, transform
+from circularity.services import custody
 from circularity.services.errors import Conflict
 from tests.circularity.helpers import register
 from tests.conftest import company_id, new_id, person
@@ -74,7 +74,7 @@ def test_racing_splits_never_take_more_than_the_batch(app, ctx):
 
     def split(amount):
         def act(session, user):
-            return transform.split(
+            return custody.split(
                 session, user, code, parts=[(amount, "t")], client_event_id=new_id()
             )
 

@@ -12,7 +12,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import func, select
 
 from circularity.models import Batch, Credit, CreditRun
-from circularity.services import credits, custody, factors, transform
+from circularity.services import custody
+from circularity.services.carbon import credits, factors
 from circularity.services.errors import Conflict
 from tests.circularity.helpers import close, receive, register, ship
 from tests.conftest import new_id, person
@@ -182,7 +183,7 @@ def test_a_split_part_carries_the_shipments_before_the_split_only(ctx):
     code = register(ctx, quantity="20")
     ship(ctx, code)
     receive(ctx, code, quantity="20")
-    outcome = transform.split(
+    outcome = custody.split(
         ctx, person(ctx, "bob"), code, parts=[("5", "t")], client_event_id=new_id()
     )
     part = outcome.batch_codes[1]

@@ -7,7 +7,8 @@ import pytest
 from sqlmodel import func, select
 
 from circularity.models import Batch, Event, EventBatch
-from circularity.services import access, custody, transform
+from circularity.services import custody
+from circularity.services.custody import access, operations
 from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.circularity.helpers import close, receive, register, ship
 from tests.conftest import company_id, new_id, person
@@ -53,12 +54,12 @@ def test_label_codes_are_random_128_bit_and_not_row_ids(ctx, monkeypatch):
         drawn.append(n)
         return bytes(range(1, 17))
 
-    monkeypatch.setattr(custody.secrets, "token_bytes", token_bytes)
+    monkeypatch.setattr(operations.secrets, "token_bytes", token_bytes)
     code = custody.new_code()
     assert drawn == [16]
     value = 0
     for char in code:
-        value = value * 32 + custody.CROCKFORD.index(char)
+        value = value * 32 + operations.CROCKFORD.index(char)
     assert value == int.from_bytes(bytes(range(1, 17)), "big")
 
 
@@ -126,24 +127,24 @@ def test_only_the_holder_acts(ctx):
 
 
 def test_staff_see_their_batches_and_those_shipped_to_them(ctx):
-    from circularity.services import queries
+    from circularity.services.custody import reads
 
     own = register(ctx, who="alice")
     sent = register(ctx, who="alice")
     ship(ctx, sent, to="Recycler")
     carls = register(ctx, who="carl")
-    seen = {b.code for b in queries.list_batches(ctx, person(ctx, "bob"))[0]}
+    seen = {b.code for b in reads.list_batches(ctx, person(ctx, "bob"))[0]}
     assert seen == {sent}
-    seen = {b.code for b in queries.list_batches(ctx, person(ctx, "alice"))[0]}
+    seen = {b.code for b in reads.list_batches(ctx, person(ctx, "alice"))[0]}
     assert seen == {own, sent}  # alice still sees what her company shipped
-    seen = {b.code for b in queries.list_batches(ctx, person(ctx, "mia"))[0]}
+    seen = {b.code for b in reads.list_batches(ctx, person(ctx, "mia"))[0]}
     assert seen == {own, sent, carls}
 
 
 def test_opening_a_batch_follows_the_same_visibility_as_the_lists(ctx):
     """get_batch decides in Python what visible_batches decides in SQL; both must agree for
     every person and every batch: held, in transit, handled in the past, never touched."""
-    from circularity.services import queries
+    from circularity.services.custody import reads
 
     own = register(ctx, who="alice")
     onward = register(ctx, who="alice")
@@ -164,7 +165,7 @@ def test_opening_a_batch_follows_the_same_visibility_as_the_lists(ctx):
     }
     for name, visible in expected.items():
         user = person(ctx, name)
-        listed = {b.code for b in queries.list_batches(ctx, user)[0]}
+        listed = {b.code for b in reads.list_batches(ctx, user)[0]}
         opened = set()
         for code in codes:
             with contextlib.suppress(NotFound):
@@ -174,7 +175,7 @@ def test_opening_a_batch_follows_the_same_visibility_as_the_lists(ctx):
 
 def test_split_keeps_the_remainder_in_the_batch(ctx):
     code = register(ctx, quantity="10")
-    outcome = transform.split(
+    outcome = custody.split(
         ctx,
         person(ctx, "alice"),
         code,
@@ -185,16 +186,14 @@ def test_split_keeps_the_remainder_in_the_batch(ctx):
     assert [p.mass_g for p in parts] == [4_000_000, 3_500_000]
     assert batch(ctx, code).mass_g == 2_500_000  # 10 − 4 − 3.5
     with pytest.raises(InvalidInput) as error:
-        transform.split(
-            ctx, person(ctx, "alice"), code, parts=[("3", "t")], client_event_id=new_id()
-        )
+        custody.split(ctx, person(ctx, "alice"), code, parts=[("3", "t")], client_event_id=new_id())
     assert error.value.field == "parts"
     assert batch(ctx, code).mass_g == 2_500_000
 
 
 def test_split_of_everything_consumes_the_batch(ctx):
     code = register(ctx, quantity="2")
-    transform.split(
+    custody.split(
         ctx, person(ctx, "alice"), code, parts=[("1", "t"), ("1", "t")], client_event_id=new_id()
     )
     assert (batch(ctx, code).status, batch(ctx, code).mass_g) == ("consumed", 0)
@@ -204,9 +203,9 @@ def test_merge_only_one_material(ctx):
     a, b = register(ctx, quantity="1"), register(ctx, quantity="2.5", basis="estimated")
     other = register(ctx, quantity="1", material="100202")
     with pytest.raises(InvalidInput) as error:
-        transform.merge(ctx, person(ctx, "alice"), [a, other], client_event_id=new_id())
+        custody.merge(ctx, person(ctx, "alice"), [a, other], client_event_id=new_id())
     assert error.value.field == "batches"
-    outcome = transform.merge(ctx, person(ctx, "alice"), [a, b], client_event_id=new_id())
+    outcome = custody.merge(ctx, person(ctx, "alice"), [a, b], client_event_id=new_id())
     merged = batch(ctx, outcome.primary_code)
     assert (merged.mass_g, merged.basis) == (3_500_000, "estimated")
     assert batch(ctx, a).status == batch(ctx, b).status == "consumed"
@@ -285,7 +284,7 @@ def test_mass_ledger_accounts_for_every_gram(ctx):
     code = register(ctx, quantity="10")
     ship(ctx, code)
     receive(ctx, code, quantity="9.9", reason="weighbridge")
-    part = transform.split(
+    part = custody.split(
         ctx, person(ctx, "bob"), code, parts=[("3", "t")], client_event_id=new_id()
     ).batch_codes[1]
     close(ctx, part, outputs=[("191202", "2.5", "t", "weighed")])

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from circularity.cli import cli
-from circularity.services import transform
+from circularity.services import custody
 from tests.circularity.helpers import close, receive, register, ship
 from tests.conftest import new_id, person
 
@@ -32,11 +32,11 @@ def every_operation(session) -> None:
     code = register(session, quantity="10", unit="t")
     ship(session, code)
     receive(session, code, quantity="9.5", reason="wet")
-    part = transform.split(
+    part = custody.split(
         session, person(session, "bob"), code, parts=[("1", "t")], client_event_id=new_id()
     ).batch_codes[1]
     other = register(session, who="bob", quantity="2")
-    transform.merge(session, person(session, "bob"), [part, other], client_event_id=new_id())
+    custody.merge(session, person(session, "bob"), [part, other], client_event_id=new_id())
     close(session, code, outputs=[("191202", "8", "t", "weighed")])
     last = register(session, who="bob", quantity="1")
     close(session, last, operation="D1")

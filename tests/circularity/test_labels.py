@@ -8,7 +8,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from circularity.cli import cli
-from circularity.services import catalogue, labels
+from circularity.services import catalogue
+from circularity.services.custody import labels
 from tests.circularity.helpers import register
 
 

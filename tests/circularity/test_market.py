@@ -8,8 +8,9 @@ import pytest
 from sqlmodel import func, select
 
 from circularity.models import Demand, Offer
-from circularity.services import market, offer_history, transform
+from circularity.services import custody
 from circularity.services.errors import Forbidden, InvalidInput
+from circularity.services.market import listings, offer_history
 from tests.circularity.helpers import receive, register, ship
 from tests.circularity.market_helpers import demand, offer
 from tests.conftest import company_id, new_id, person, post
@@ -24,7 +25,7 @@ def test_offer_defaults_to_the_company_site_and_today(ctx):
     o = offer(ctx, tonnes="12.5", period="week", quality="clean, sorted")
     assert (o.lat, o.lon) == (31.612, 121.182)
     assert o.mass_g == 12_500_000 and o.period_days == 7
-    assert o.available_from == market.today() and o.available_until is None
+    assert o.available_from == listings.today() and o.available_until is None
     assert o.company_id == company_id(ctx, "Steelworks") and o.status == "open"
 
 
@@ -107,14 +108,14 @@ def test_only_staff_list_and_only_their_company_withdraws(as_person, ctx):
     assert response.status_code == 303
     ctx.rollback()
     assert ctx.get(Offer, o.id, populate_existing=True).status == "withdrawn"
-    assert market.open_offers(ctx) == []
+    assert listings.open_offers(ctx) == []
 
 
 def test_offer_outside_its_dates_is_not_in_the_market(ctx):
     offer(ctx, available_from="2020-01-01", available_until="2020-12-31")
-    future = offer(ctx, available_from=(market.today() + timedelta(days=3)).isoformat())
-    assert market.open_offers(ctx) == []
-    assert market.open_offers(ctx, future.available_from) == [future]
+    future = offer(ctx, available_from=(listings.today() + timedelta(days=3)).isoformat())
+    assert listings.open_offers(ctx) == []
+    assert listings.open_offers(ctx, future.available_from) == [future]
 
 
 def test_offer_from_history_median_times_batches_per_period(ctx):
@@ -127,7 +128,7 @@ def test_offer_from_history_median_times_batches_per_period(ctx):
     incoming = register(ctx, who="bob", quantity="50")
     ship(ctx, incoming, who="bob", to="Steelworks")
     receive(ctx, incoming, who="alice", quantity="50")
-    transform.split(
+    custody.split(
         ctx,
         person(ctx, "alice"),
         incoming,

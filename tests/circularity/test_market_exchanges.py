@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import select
 
 from circularity.models import Event, ExchangeShipment
-from circularity.services import chain, matching
+from circularity.services.custody import chain
 from circularity.services.errors import InvalidInput, NotFound
+from circularity.services.market import matching
 from tests.circularity.helpers import receive, register, ship
 from tests.circularity.market_helpers import demand, offer
 from tests.conftest import company_id, new_id, person, post
@@ -101,7 +102,7 @@ def test_exchange_pages_follow_the_companies(as_person, ctx):
 
 
 def test_delivered_grams_are_exact_for_fractional_kilograms(ctx):
-    from circularity.services import exchanges
+    from circularity.services.market import exchanges
 
     # 2.0031 t is 2003.1 kg, stored as the JSON number 2003.1; read back it must be
     # 2,003,100 g, not 2,003,099 g from the double's binary expansion.

@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import func, select
 
 from circularity.models import Exchange, MatchRun, Proposal, ProposalDecision
-from circularity.services import market_factors, matching
 from circularity.services.errors import Conflict, Forbidden
+from circularity.services.market import benefits, listings, matching
 from tests.circularity.market_helpers import demand, offer
 from tests.conftest import company_id, new_id, person, post
 
@@ -29,12 +29,10 @@ def road_km(a, b) -> float:
 
 
 def test_the_factors_shipped_are_defras():
-    assert market_factors.benefit("170405").kgco2e_per_t == pytest.approx(SCRAP)
-    assert market_factors.transport().kgco2e_per_tkm == HGV
-    assert market_factors.benefit("100202").no_factor_reason == "unmapped"  # slag: no DEFRA row
-    assert (
-        market_factors.benefit("150103").no_factor_reason == "blank"
-    )  # wood: no closed-loop factor
+    assert benefits.benefit("170405").kgco2e_per_t == pytest.approx(SCRAP)
+    assert benefits.transport().kgco2e_per_tkm == HGV
+    assert benefits.benefit("100202").no_factor_reason == "unmapped"  # slag: no DEFRA row
+    assert benefits.benefit("150103").no_factor_reason == "blank"  # wood: no closed-loop factor
 
 
 def test_instance_built_from_the_database(ctx):
@@ -45,7 +43,7 @@ def test_instance_built_from_the_database(ctx):
     offer(ctx, who="carl", material="150103", tonnes="5", period="lot")
     offer(ctx, who="carl", material="100202", tonnes="60", period="month")
     gone = offer(ctx, tonnes="99")
-    matching.market.withdraw(ctx, person(ctx, "alice"), "offer", gone.id)
+    listings.withdraw(ctx, person(ctx, "alice"), "offer", gone.id)
     d1 = demand(ctx, accepts="170405, 150103, 100202", tonnes="8", max_distance_km="20")
     demand(ctx, who="carl", accepts="150103", tonnes="3")  # only a material without factor
     instance, excluded = matching.build_instance(ctx)

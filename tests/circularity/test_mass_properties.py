@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 
 from circularity.db import get_engine
 from circularity.models import Batch, Event, EventBatch
-from circularity.services import custody, transform
+from circularity.services import custody
 from circularity.services.errors import ServiceError
 from tests.conftest import company_id, new_id, person
 
@@ -82,16 +82,14 @@ def apply(session: Session, op: tuple) -> None:
         )
     elif kind == "split":
         part = batch.mass_g * op[2] // 100
-        transform.split(
-            session, user, batch.code, parts=[(kg(part), "kg")], client_event_id=new_id()
-        )
+        custody.split(session, user, batch.code, parts=[(kg(part), "kg")], client_event_id=new_id())
     elif kind == "merge":
         other = batches[op[2] % len(batches)]
-        transform.merge(session, user, [batch.code, other.code], client_event_id=new_id())
+        custody.merge(session, user, [batch.code, other.code], client_event_id=new_id())
     elif kind == "close":
         output = batch.mass_g * op[2] // 100
         outputs = [("191202", kg(output), "kg", "weighed")] if output else []
-        transform.close(
+        custody.close(
             session, user, batch.code, operation="R4", outputs=outputs, client_event_id=new_id()
         )
     elif kind == "correct":

@@ -2,7 +2,8 @@
 
 The totals are derived from the event log; a database that already holds events gets them
 computed here, so the dashboard is right from the first request after the upgrade. From then
-on every event adds its records in its own transaction (circularity.services.aggregates).
+on every event adds its records in its own transaction
+(circularity.services.analysis.monthly_totals).
 
 Revision ID: 0005
 Revises: 0004
@@ -45,10 +46,10 @@ def upgrade() -> None:
     with op.batch_alter_table("monthlyflow", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_monthlyflow_month"), ["month"], unique=False)
     # Imported here, not at the top: only this step needs the application's rules.
-    from circularity.services import aggregates
+    from circularity.services.analysis import monthly_totals
 
     session = Session(bind=op.get_bind())
-    aggregates.replace(session)
+    monthly_totals.replace(session)
     session.flush()
 
 

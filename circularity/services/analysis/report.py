@@ -14,8 +14,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from circularity.services.dashboard import Dashboard
-from circularity.services.dashboard_tables import tables
+from circularity.services.analysis.dashboard import Dashboard
+from circularity.services.analysis.tables import tables
 
 #: Adobe's CID font for Simplified Chinese ships with reportlab and with every PDF reader, so
 #: company names in Chinese print without embedding a font file.

@@ -1,10 +1,10 @@
 """Emission factors the market uses, shipped in circularity/data with their source.
 
-A material's benefit is DEFRA 2025 "Material use" primary production minus closed-loop
-source, per tonne, read from the emission-factor library's DEFRA 2025 set (services/factors.py,
+A material's benefit is DEFRA 2025 "Material use" primary production minus closed-loop source,
+per tonne, read from the emission-factor library's DEFRA 2025 set (services/carbon/factors.py,
 the one reader of those files) and reached through a hand-reviewed List-of-Waste -> DEFRA
-material table. A code without a reviewed mapping, or whose DEFRA
-material lacks either factor, has *no factor*: it is never credited with a guess.
+material table. A code without a reviewed mapping, or whose DEFRA material lacks either factor,
+has *no factor*: it is never credited with a guess.
 """
 
 import csv
@@ -13,7 +13,7 @@ from functools import cache
 
 from flask import current_app, has_app_context
 
-from circularity.services import factors
+from circularity.services.carbon import factors
 from circularity.services.catalogue import DATA
 from mfa import emissions as em
 

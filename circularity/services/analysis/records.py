@@ -14,7 +14,7 @@ How events become records (mfa.model), per ledger row of the event:
   "atmosphere". A positive one (more weighed than sent, or a correction upward) is a generation
   record at that company: mass that entered custody without a registration. mfa masses are
   never negative, so the sign decides the kind. Both are marked as discrepancies, so the
-  reconciliation can leave them out (circularity.services.figures).
+  reconciliation can leave them out (circularity.services.analysis.figures).
 - split and merge: no record; the mass stays with one company in other batches.
 - close: closing at the holder with its R/D route; each output batch is a treatment record.
 
@@ -34,8 +34,8 @@ from sqlalchemy import case
 from sqlmodel import Session, select
 
 from circularity.models import Batch, Company, Event, EventBatch
+from circularity.services.custody.recording import park_timezone
 from circularity.services.errors import InvalidInput
-from circularity.services.recording import park_timezone
 from mfa.model import CustodyRecord, RecordKind, Stock
 from mfa.uncertainty import DEFAULT_RELATIVE_SD, standard_deviation
 
@@ -50,7 +50,7 @@ def classify(operation: str, role: str, delta: int, before: int) -> tuple[Record
     """The custody record one ledger row makes, as (kind, grams), or None.
 
     The one statement of the rules, used here and by the dashboard's monthly totals
-    (services/aggregates.py): a shipment carries the mass the batch had; a registration
+    (services/analysis/monthly_totals.py): a shipment carries the mass the batch had; a registration
     generates; a receipt or correction that changed the mass is a loss or a generation of
     the difference; a closing closes its inputs and produces its outputs; splits and merges
     stay inside one company and make no record.

@@ -10,13 +10,10 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from circularity.db import write_transaction
-from circularity.models import Batch, Event, EventBatch, User
-from circularity.services import access, catalogue, directory, exchanges
-from circularity.services.directory import CompanyRow
-from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from circularity.services.fields import optional_text, required_text
-from circularity.services.quantities import format_mass, kilograms, parse_decimal, to_grams
-from circularity.services.recording import (
+from circularity.models import Batch, Company, Event, EventBatch, User
+from circularity.services import catalogue
+from circularity.services.custody import access
+from circularity.services.custody.recording import (
     Outcome,
     check_client_id,
     company_uri,
@@ -24,6 +21,10 @@ from circularity.services.recording import (
     record,
     replay,
 )
+from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from circularity.services.fields import optional_text, required_text
+from circularity.services.market import exchanges
+from circularity.services.quantities import format_mass, kilograms, parse_decimal, to_grams
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BASES = ("weighed", "estimated")
@@ -35,10 +36,10 @@ def new_code() -> str:
     return "".join(CROCKFORD[(number >> (5 * i)) & 31] for i in reversed(range(26)))
 
 
-def staff_company(session: Session, user: User) -> CompanyRow:
+def staff_company(session: Session, user: User) -> Company:
     if user.role != "staff" or user.company_id is None:
         raise Forbidden("Only staff of a company can record batches.")
-    return directory.company(session, user.company_id)
+    return session.get(Company, user.company_id)
 
 
 def _basis(value: str) -> str:
@@ -148,7 +149,7 @@ def ship(
         batch.status, batch.destination_company_id = "in_transit", destination.id
         batch.version += 1
         session.add(batch)
-        company = directory.company(session, batch.company_id)
+        company = session.get(Company, batch.company_id)
         fields = {"circ:exchangeID": exchange.id} if exchange else {}
         outcome = record(
             session,
@@ -238,7 +239,7 @@ def receive(
             session,
             operation="receive",
             user=user,
-            company=directory.company(session, user.company_id),
+            company=session.get(Company, user.company_id),
             client_event_id=client_event_id,
             event_type="ObjectEvent",
             action="OBSERVE",
@@ -293,7 +294,7 @@ def correct(
             session,
             operation="correct",
             user=user,
-            company=directory.company(session, batch.company_id),
+            company=session.get(Company, batch.company_id),
             client_event_id=client_event_id,
             event_type="ObjectEvent",
             action="OBSERVE",
@@ -323,9 +324,9 @@ def latest_event(session: Session, batch: Batch) -> Event | None:
     ).first()
 
 
-def _company(session: Session, company_id, field: str) -> CompanyRow:
+def _company(session: Session, company_id, field: str) -> Company:
     try:
-        company = directory.company(session, int(company_id))
+        company = session.get(Company, int(company_id))
     except (TypeError, ValueError):
         company = None
     if company is None or not company.active:

@@ -4,7 +4,7 @@ The dashboard must answer for a park of a million events in a fraction of a seco
 same figures the analysis pages compute from the log. So each event's custody records are added
 to ``MonthlyFlow`` in the transaction that appends the event (``add_event``, called by
 ``recording.record``), in exact integer grams. The records are those of
-circularity.services.analysis, decided by its ``classify`` (one statement of the rules for
+circularity.services.analysis.records, decided by its ``classify`` (one statement of the rules for
 both): a total is the sum of the records the analysis builds for the same months.
 
 ``rebuild`` recomputes every total from the event log (for a database written before this
@@ -21,8 +21,8 @@ from sqlmodel import Session, select
 
 from circularity.db import write_transaction
 from circularity.models import Batch, Event, EventBatch, MonthlyFlow
-from circularity.services.analysis import classify
-from circularity.services.recording import park_timezone
+from circularity.services.analysis.records import classify
+from circularity.services.custody.recording import park_timezone
 from mfa.model import RecordKind
 
 #: (month, kind, reason, company id, partner id, route, material): one MonthlyFlow row.

@@ -25,8 +25,9 @@ from circularity.models import (
     ProposalDecision,
     User,
 )
-from circularity.services import catalogue, market, market_factors
+from circularity.services import catalogue
 from circularity.services.errors import Conflict, Forbidden, NotFound
+from circularity.services.market import benefits, listings
 from mfa.matching import INSTANCE_FORMAT, match_market
 
 PERIOD_DAYS = 30
@@ -90,7 +91,7 @@ def _committed(session: Session, column) -> dict[int, int]:
 
 def remaining_tonnes(mass_g: int, period_days: int | None, committed_g: int) -> float:
     """Tonnes per 30 days still free: the listing's rate minus what exchanges commit."""
-    return market.per_month_tonnes(mass_g, period_days) - committed_g / 1_000_000
+    return listings.per_month_tonnes(mass_g, period_days) - committed_g / 1_000_000
 
 
 def build_instance(session: Session) -> tuple[dict, list[dict]]:
@@ -102,11 +103,11 @@ def build_instance(session: Session) -> tuple[dict, list[dict]]:
     demand_commit = _committed(session, Exchange.demand_id)
     materials: dict[str, dict] = {}
     offers, excluded = [], []
-    for offer in market.open_offers(session):
+    for offer in listings.open_offers(session):
         tonnes = remaining_tonnes(offer.mass_g, offer.period_days, offer_commit.get(offer.id, 0))
         if tonnes <= EPSILON_T:
             continue
-        factor = market_factors.benefit(offer.material_code)
+        factor = benefits.benefit(offer.material_code)
         if factor.kgco2e_per_t is None:
             excluded.append(
                 {
@@ -130,7 +131,7 @@ def build_instance(session: Session) -> tuple[dict, list[dict]]:
             }
         )
     demands = []
-    for demand in market.open_demands(session):
+    for demand in listings.open_demands(session):
         accepts = [code for code in demand.accepts.split() if code in materials]
         tonnes = remaining_tonnes(
             demand.mass_g, demand.period_days, demand_commit.get(demand.id, 0)
@@ -151,8 +152,8 @@ def build_instance(session: Session) -> tuple[dict, list[dict]]:
         )
     instance = {
         "format": INSTANCE_FORMAT,
-        "transport_kgco2e_per_tkm": market_factors.transport().kgco2e_per_tkm,
-        "road_circuity": market_factors.road_circuity(),
+        "transport_kgco2e_per_tkm": benefits.transport().kgco2e_per_tkm,
+        "road_circuity": benefits.road_circuity(),
         "materials": dict(sorted(materials.items())),
         "offers": offers,
         "demands": demands,
@@ -160,7 +161,7 @@ def build_instance(session: Session) -> tuple[dict, list[dict]]:
     return instance, excluded
 
 
-def _material(code: str, factor: market_factors.Benefit) -> dict:
+def _material(code: str, factor: benefits.Benefit) -> dict:
     entry = catalogue.get_material(code)
     return {
         "name": entry.description,
@@ -176,7 +177,7 @@ def require_coordinator(user: User) -> None:
 
 def run(session: Session, user: User, client_token: str) -> MatchRun:
     """Match the open market now and store the run with its ranked proposals."""
-    market.check_token(client_token)
+    listings.check_token(client_token)
     require_coordinator(user)
     with write_transaction(session):
         done = session.exec(select(MatchRun).where(MatchRun.client_token == client_token)).first()
@@ -198,7 +199,7 @@ def run(session: Session, user: User, client_token: str) -> MatchRun:
         record = MatchRun(
             client_token=client_token,
             user_id=user.id,
-            factor_source=market_factors.FACTOR_SOURCE[:300],
+            factor_source=benefits.FACTOR_SOURCE[:300],
             transport_kgco2e_per_tkm=transport,
             road_circuity=instance["road_circuity"],
             period_days=PERIOD_DAYS,

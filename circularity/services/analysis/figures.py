@@ -1,7 +1,7 @@
 """What the analysis pages show: reconciliation, indicators, Sankey diagrams, a flow's batches.
 
-Each function takes the period's custody data (circularity.services.analysis) and asks mfa for
-the figures; nothing here writes, so every page is a GET. Scopes: the park, one company (the
+Each function takes the period's custody data (circularity.services.analysis.records) and asks
+mfa for the figures; nothing here writes, so every page is a GET. Scopes: the park, one company (the
 flows that touch it) or one material (its records only).
 """
 
@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from circularity.models import Batch, Company
 from circularity.services import catalogue
-from circularity.services.analysis import CustodyData, process_id
+from circularity.services.analysis.records import CustodyData, process_id
 from circularity.services.errors import InvalidInput, NotFound, ServiceError
 from mfa.balance import Balance, mass_balances, unbalanced
 from mfa.errors import MFAError

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from circularity.services.dashboard import Dashboard, Figures
+from circularity.services.analysis.dashboard import Dashboard, Figures
 
 FIGURES = ("indicators", "trend", "streams", "companies", "balance", "flows")
 

@@ -1,10 +1,10 @@
 """The park management dashboard's figures, read from the monthly totals only.
 
 Every figure here is the one the analysis pages compute from the event log for the same whole
-months (circularity.services.figures), computed from circularity.services.aggregates' exact
-gram totals instead of the log, so a page answers in milliseconds for a park of a million
-events. The dashboard's period is whole months: a calendar year or the twelve months up to
-the current one. The trends are the same figures month by month.
+months (circularity.services.analysis.figures), computed from the exact gram totals of
+circularity.services.analysis.monthly_totals instead of the log, so a page answers in
+milliseconds for a park of a million events. The dashboard's period is whole months: a calendar
+year or the twelve months up to the current one. The trends are the same figures month by month.
 """
 
 from collections import defaultdict
@@ -15,9 +15,10 @@ from functools import cached_property
 from sqlmodel import Session, col, func, select
 
 from circularity.models import Company, MonthlyFlow
-from circularity.services import analysis, balance
+from circularity.services.analysis import records
+from circularity.services.carbon import balance
+from circularity.services.custody.recording import park_timezone
 from circularity.services.errors import InvalidInput
-from circularity.services.recording import park_timezone
 from mfa.indicators import SymbiosisFigures, landfill_diversion_rate, recycling_rate, symbiosis
 from mfa.model import ATMOSPHERE, GENERATION, TRANSFORMATION, Flow, RecordKind
 from mfa.routes import ROUTES, Fate
@@ -36,11 +37,11 @@ class Window:
     months: tuple[str, ...]
 
     @property
-    def period(self) -> analysis.Period:
+    def period(self) -> records.Period:
         """The same days as an analysis period, for links and for comparing figures."""
         first = date.fromisoformat(self.months[0] + "-01")
         after = date.fromisoformat(self.months[-1] + "-01") + timedelta(days=31)
-        return analysis.Period(first, after.replace(day=1) - timedelta(days=1))
+        return records.Period(first, after.replace(day=1) - timedelta(days=1))
 
 
 def parse_window(value: str | None, today: date | None = None) -> Window:
@@ -176,9 +177,9 @@ def flows(rows: list[Total], period: str = "") -> list[Flow]:
     them from the records (without the batch lists, which the drill-down pages show)."""
     mass: dict[tuple[str, str, str], int] = defaultdict(int)
     for row in rows:
-        company = analysis.process_id(row.company_id)
+        company = records.process_id(row.company_id)
         if row.kind == RecordKind.SHIPMENT:
-            edge = (company, analysis.process_id(row.partner_id))
+            edge = (company, records.process_id(row.partner_id))
         elif row.kind == RecordKind.GENERATION:
             edge = (GENERATION, company)
         elif row.kind == RecordKind.TREATMENT:
@@ -196,7 +197,7 @@ def flows(rows: list[Total], period: str = "") -> list[Flow]:
 
 def dashboard(session: Session, window: Window) -> Dashboard:
     """Every figure of the dashboard for the window, from four sums over the monthly totals,
-    plus the carbon balance (circularity.services.balance)."""
+    plus the carbon balance (circularity.services.carbon.balance)."""
     park = Figures()
     by_month: dict[str, Figures] = {m: Figures() for m in window.months}
     for row in totals(session, window, "month", "kind", "reason", "route", "company_id",

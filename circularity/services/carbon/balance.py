@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 
 from circularity.db import write_transaction
 from circularity.models import INVENTORY_AREAS, InventoryEntry, User
-from circularity.services import credits
-from circularity.services.csvfiles import BadValue, Problem, RejectedFile, number, read_rows
+from circularity.services.carbon import credits
+from circularity.services.carbon.csvfiles import BadValue, Problem, RejectedFile, number, read_rows
 from circularity.services.errors import InvalidInput
 from mfa import emissions as em
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from circularity.db import write_transaction
 from circularity.models import Batch, Credit, CreditRun, Event, EventBatch, User
-from circularity.services import factors
+from circularity.services.carbon import factors
 from circularity.services.errors import Conflict, NotFound
 from mfa import emissions as em
 

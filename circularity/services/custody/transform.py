@@ -7,16 +7,23 @@ function checks this before it writes.
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from circularity.db import write_transaction
-from circularity.models import Batch, User
+from circularity.models import Batch, Company, User
 from circularity.models.account import utcnow
-from circularity.services import access, catalogue, directory
-from circularity.services.custody import BASES, new_code
+from circularity.services import catalogue
+from circularity.services.custody import access
+from circularity.services.custody.operations import BASES, new_code
+from circularity.services.custody.recording import (
+    Outcome,
+    check_client_id,
+    quantity,
+    record,
+    replay,
+)
 from circularity.services.errors import InvalidInput
 from circularity.services.quantities import format_mass, kilograms, to_grams
-from circularity.services.recording import Outcome, check_client_id, quantity, record, replay
 
 MAX_PARTS = 50
 
@@ -61,7 +68,7 @@ def split(
             session,
             operation="split",
             user=user,
-            company=directory.company(session, batch.company_id),
+            company=session.get(Company, batch.company_id),
             client_event_id=client_event_id,
             event_type="TransformationEvent",
             biz_step="repackaging",
@@ -112,7 +119,7 @@ def merge(
             session,
             operation="merge",
             user=user,
-            company=directory.company(session, merged.company_id),
+            company=session.get(Company, merged.company_id),
             client_event_id=client_event_id,
             event_type="TransformationEvent",
             biz_step="repackaging",
@@ -187,7 +194,7 @@ def close(
             session,
             operation="close",
             user=user,
-            company=directory.company(session, batch.company_id),
+            company=session.get(Company, batch.company_id),
             client_event_id=client_event_id,
             event_type=event_type,
             action=action,
@@ -197,19 +204,6 @@ def close(
             event_time=event_time,
             fields=fields,
         )
-
-
-def held_batches_like(session: Session, user: User, batch: Batch) -> list[Batch]:
-    """Other batches of the same material this company holds: what a merge can combine."""
-    return list(
-        session.exec(
-            select(Batch)
-            .where(Batch.company_id == batch.company_id, Batch.status == "held")
-            .where(Batch.material_code == batch.material_code, Batch.id != batch.id)
-            .order_by(Batch.created_at.desc())
-            .limit(200)
-        ).all()
-    )
 
 
 def _part_masses(parts: list[tuple]) -> list[int]:

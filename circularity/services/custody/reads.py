@@ -10,9 +10,9 @@ from sqlmodel import Session, func, select
 
 from circularity.db import rows
 from circularity.models import Batch, Company, Event, EventBatch, User
-from circularity.services import access, catalogue, directory
-from circularity.services.directory import CompanyRow
-from circularity.services.labels import LabelData, label_url
+from circularity.services import accounts, catalogue
+from circularity.services.custody import access
+from circularity.services.custody.labels import LabelData, label_url
 
 PAGE_SIZE = 50
 
@@ -135,26 +135,9 @@ def related(session: Session, entries: list[HistoryEntry], exclude: int) -> dict
     return out
 
 
-def companies(session: Session, active_only: bool = True) -> list[Company]:
-    query = select(Company).order_by(Company.name)
-    if active_only:
-        query = query.where(Company.active)
-    return list(session.exec(query).all())
-
-
-def company_names(session: Session) -> dict[int, str]:
-    return {row.id: row.name for row in company_directory(session)}
-
-
-def company_directory(session: Session) -> tuple[CompanyRow, ...]:
-    """Every company's id, name and whether it is active, by name: one list serves both the
-    names a page shows and the destinations a form offers (services.directory)."""
-    return directory.companies(session)
-
-
 def label_data(session: Session, user: User, codes: list[str]) -> list[LabelData]:
     """Labels for the chosen batches, in the order given; unknown or unseen codes raise."""
-    names = company_names(session)
+    names = accounts.company_names(session)
     base = current_app.config["BASE_URL"]
     labels = []
     for code in codes:
@@ -168,3 +151,16 @@ def label_data(session: Session, user: User, codes: list[str]) -> list[LabelData
             )
         )
     return labels
+
+
+def held_batches_like(session: Session, user: User, batch: Batch) -> list[Batch]:
+    """Other batches of the same material this company holds: what a merge can combine."""
+    return list(
+        session.exec(
+            select(Batch)
+            .where(Batch.company_id == batch.company_id, Batch.status == "held")
+            .where(Batch.material_code == batch.material_code, Batch.id != batch.id)
+            .order_by(Batch.created_at.desc())
+            .limit(200)
+        ).all()
+    )

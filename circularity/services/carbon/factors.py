@@ -22,8 +22,8 @@ from sqlmodel import Session, select
 
 from circularity.db import write_transaction
 from circularity.models import Factor, FactorSet, User
+from circularity.services.carbon.csvfiles import Problem, RejectedFile, number, read_rows
 from circularity.services.catalogue import DATA, materials
-from circularity.services.csvfiles import Problem, RejectedFile, number, read_rows
 from circularity.services.errors import InvalidInput, NotFound
 from mfa import emissions as em
 

@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from circularity.models import Company, User
-from circularity.services import access, accounts, catalogue, custody, market, transform
+from circularity.services import accounts, catalogue, custody
+from circularity.services.custody import access
+from circularity.services.market import listings
 
 DEMO_PASSWORD = "circularity-demo"
 SEED = 2028
@@ -268,7 +270,7 @@ class _Seeder:
             (material, f"{int(batch.mass_g * share) / 1000:.3f}", "kg", "weighed")
             for material, share in stream.outputs
         ]
-        outcome = transform.close(
+        outcome = custody.close(
             self.session,
             receiver,
             code,
@@ -309,7 +311,7 @@ class _Seeder:
             ).primary_code
             for i, quantity in enumerate(("0.62", "0.48", "0.55"))
         ]
-        transform.merge(
+        custody.merge(
             self.session,
             staff,
             parts,
@@ -326,7 +328,7 @@ class _Seeder:
             client_event_id=self.client_id(),
             event_time=self.now - timedelta(days=3),
         )
-        transform.split(
+        custody.split(
             self.session,
             self.staff["build"],
             outcome.primary_code,
@@ -363,7 +365,7 @@ DEMO_DEMANDS = [
 def list_market(seeder: "_Seeder") -> None:
     """A few offers and demands so the coordinator's pages have a market to match."""
     for site, material, tonnes, period in DEMO_OFFERS:
-        market.create_offer(
+        listings.create_offer(
             seeder.session,
             seeder.staff[site],
             material=material,
@@ -372,7 +374,7 @@ def list_market(seeder: "_Seeder") -> None:
             client_token=seeder.client_id(),
         )
     for site, accepts, tonnes, period, max_km, permit in DEMO_DEMANDS:
-        market.create_demand(
+        listings.create_demand(
             seeder.session,
             seeder.staff[site],
             accepts=accepts,

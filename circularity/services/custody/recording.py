@@ -16,8 +16,7 @@ from sqlmodel import Session, select
 
 from circularity.db import rows
 from circularity.models import Batch, Company, Event, EventBatch, User
-from circularity.services import chain
-from circularity.services.directory import CompanyRow
+from circularity.services.custody import chain
 from circularity.services.errors import Conflict, InvalidInput
 
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -98,7 +97,7 @@ def record(
     *,
     operation: str,
     user: User,
-    company: Company | CompanyRow,
+    company: Company,
     client_event_id: str,
     event_type: str,
     biz_step: str,
@@ -135,7 +134,7 @@ def record(
     event = chain.append(session, payload, ledger, when.astimezone(UTC))
     # The dashboard's totals, in the same transaction. Imported here: aggregates follows
     # analysis's rules, and analysis uses this module's park time zone.
-    from circularity.services import aggregates
+    from circularity.services.analysis import monthly_totals
 
-    aggregates.add_event(session, event, ledger)
+    monthly_totals.add_event(session, event, ledger)
     return Outcome(event, [batch.code for batch, _, _ in ledger])
