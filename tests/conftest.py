@@ -8,7 +8,6 @@ test starts from the same state quickly.
 """
 
 import os
-import re
 import shutil
 import uuid
 
@@ -20,23 +19,9 @@ from sqlalchemy.engine import make_url
 from circularity import create_app, migrate
 from circularity.db import get_session, make_engine
 from circularity.extensions import limiter
+from tests.helpers import COMPANIES, PASSWORD, PEOPLE, login
 
-PASSWORD = "correct horse battery"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-PEOPLE = {
-    "alice": ("staff", "Steelworks"),
-    "anna": ("staff", "Steelworks"),
-    "bob": ("staff", "Recycler"),
-    "carl": ("staff", "Cement"),
-    "cora": ("coordinator", None),
-    "mia": ("management", None),
-    "ada": ("admin", None),
-}
-COMPANIES = {
-    "Steelworks": ("steel", 31.612, 121.182),
-    "Recycler": ("recycling", 31.575, 121.152),
-    "Cement": ("cement", 31.662, 121.241),
-}
 
 
 def _seed_small_park(url: str) -> None:
@@ -139,7 +124,7 @@ def client(app):
 
 
 @pytest.fixture
-def ctx(app):
+def db_session(app):
     """A database session for calling services directly, as the CLI does.
 
     No app context stays pushed: requests made by test clients meanwhile must get their
@@ -151,49 +136,6 @@ def ctx(app):
 
     with Session(get_engine(app), expire_on_commit=False) as session:
         yield session
-
-
-def person(session, name: str):
-    from sqlmodel import select
-
-    from circularity.models import User
-
-    return session.exec(select(User).where(User.email == f"{name}@park.test")).one()
-
-
-def company_id(session, name: str) -> int:
-    from sqlmodel import select
-
-    from circularity.models import Company
-
-    return session.exec(select(Company.id).where(Company.name == name)).one()
-
-
-def csrf_token(client) -> str:
-    """The token every page carries (in its forms and in the htmx request headers)."""
-    html = client.get("/login", follow_redirects=True).get_data(as_text=True)
-    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-
-
-def login(client, name: str):
-    token = csrf_token(client)
-    response = client.post(
-        "/login",
-        data={"email": f"{name}@park.test", "password": PASSWORD, "csrf_token": token},
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return client
-
-
-def post(client, url: str, data: dict | None = None, **kwargs):
-    """POST a form with the session's CSRF token, as the browser would."""
-    data = dict(data or {})
-    data.setdefault("csrf_token", csrf_token(client))
-    return client.post(url, data=data, **kwargs)
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 @pytest.fixture

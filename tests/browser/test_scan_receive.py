@@ -14,7 +14,7 @@ from circularity.models import Batch, Event, EventBatch
 from circularity.services import custody
 from circularity.services.custody import labels, reads
 from tests.browser.conftest import write_y4m
-from tests.conftest import PASSWORD, company_id, new_id, person
+from tests.helpers import PASSWORD, company_id, new_id, person
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,7 @@ from sqlmodel import func, select
 from circularity.models import Exchange, MatchRun, Proposal, ProposalDecision
 from circularity.services.errors import Conflict, Forbidden
 from circularity.services.market import benefits, listings, matching
-from tests.circularity.market_helpers import demand, offer
-from tests.conftest import company_id, new_id, person, post
+from tests.helpers import company_id, demand, new_id, offer, person, post
 
 SCRAP = 3473.11953 - 1706.42359  # DEFRA 2025 scrap metal: primary minus closed-loop, kg/t
 HGV = 0.10163  # DEFRA 2025 HGV (all diesel), all HGVs, average laden, kg CO2e per t.km
@@ -35,18 +34,18 @@ def test_the_factors_shipped_are_defras():
     assert benefits.benefit("150103").no_factor_reason == "blank"  # wood: no closed-loop factor
 
 
-def test_instance_built_from_the_database(ctx):
+def test_instance_built_from_the_database(db_session):
     """Open listings in tonnes per 30 days; a weekly offer is ×30/7, a lot counts whole;
     the withdrawn offer and the materials without a factor stay out of the instance."""
-    steel, recycler = company_id(ctx, "Steelworks"), company_id(ctx, "Recycler")
-    o1 = offer(ctx, tonnes="7", period="week")
-    offer(ctx, who="carl", material="150103", tonnes="5", period="lot")
-    offer(ctx, who="carl", material="100202", tonnes="60", period="month")
-    gone = offer(ctx, tonnes="99")
-    listings.withdraw(ctx, person(ctx, "alice"), "offer", gone.id)
-    d1 = demand(ctx, accepts="170405, 150103, 100202", tonnes="8", max_distance_km="20")
-    demand(ctx, who="carl", accepts="150103", tonnes="3")  # only a material without factor
-    instance, excluded = matching.build_instance(ctx)
+    steel, recycler = company_id(db_session, "Steelworks"), company_id(db_session, "Recycler")
+    o1 = offer(db_session, tonnes="7", period="week")
+    offer(db_session, who="carl", material="150103", tonnes="5", period="lot")
+    offer(db_session, who="carl", material="100202", tonnes="60", period="month")
+    gone = offer(db_session, tonnes="99")
+    listings.withdraw(db_session, person(db_session, "alice"), "offer", gone.id)
+    d1 = demand(db_session, accepts="170405, 150103, 100202", tonnes="8", max_distance_km="20")
+    demand(db_session, who="carl", accepts="150103", tonnes="3")  # only a material without factor
+    instance, excluded = matching.build_instance(db_session)
     assert instance == {
         "format": "circularity.match-instance/1",
         "transport_kgco2e_per_tkm": HGV,
@@ -87,22 +86,22 @@ def test_instance_built_from_the_database(ctx):
     ]
 
 
-def greedy_trap(ctx):
+def greedy_trap(db_session):
     """A (Steelworks) and B (Recycler) offer 10 t of scrap each. X (Cement, with a yard next to
     the steelworks) and Y (Recycler, at most 8 km) take 10 t each. The best single pair is A→X
     (0.2 km); taking it first leaves B→X full and B→Y same-company: 10 t matched. The optimum
     sends A→Y and B→X: 20 t."""
-    a = offer(ctx, who="alice")
-    b = offer(ctx, who="bob")
-    x = demand(ctx, who="carl", tonnes="10", lat="31.613", lon="121.183")
-    y = demand(ctx, who="bob", tonnes="10", max_distance_km="8")
+    a = offer(db_session, who="alice")
+    b = offer(db_session, who="bob")
+    x = demand(db_session, who="carl", tonnes="10", lat="31.613", lon="121.183")
+    y = demand(db_session, who="bob", tonnes="10", max_distance_km="8")
     return a, b, x, y
 
 
-def test_the_optimum_is_not_the_greedy_choice(ctx):
-    a, b, x, y = greedy_trap(ctx)
-    record = matching.run(ctx, person(ctx, "cora"), new_id())
-    proposals = ctx.exec(select(Proposal).where(Proposal.run_id == record.id)).all()
+def test_the_optimum_is_not_the_greedy_choice(db_session):
+    a, b, x, y = greedy_trap(db_session)
+    record = matching.run(db_session, person(db_session, "cora"), new_id())
+    proposals = db_session.exec(select(Proposal).where(Proposal.run_id == record.id)).all()
     got = {(p.offer_id, p.demand_id): p for p in proposals}
     assert set(got) == {(a.id, y.id), (b.id, x.id)}
     ay, bx = road_km(STEELWORKS, RECYCLER), road_km(RECYCLER, (31.613, 121.183))
@@ -123,11 +122,13 @@ def test_the_optimum_is_not_the_greedy_choice(ctx):
     assert "DEFRA" in record.factor_source and "2025" in record.factor_source
 
 
-def test_run_page_explains_what_is_left_and_gives_no_guessed_credit(as_person, ctx):
-    offer(ctx, who="alice", tonnes="10")
-    offer(ctx, who="carl", material="100202", tonnes="60")  # slag: no reviewed DEFRA material
-    offer(ctx, who="carl", material="150103", tonnes="4")  # wood: DEFRA has no closed-loop
-    demand(ctx, who="bob", accepts="170405, 100202, 150103", tonnes="6")
+def test_run_page_explains_what_is_left_and_gives_no_guessed_credit(as_person, db_session):
+    offer(db_session, who="alice", tonnes="10")
+    offer(
+        db_session, who="carl", material="100202", tonnes="60"
+    )  # slag: no reviewed DEFRA material
+    offer(db_session, who="carl", material="150103", tonnes="4")  # wood: DEFRA has no closed-loop
+    demand(db_session, who="bob", accepts="170405, 100202, 150103", tonnes="6")
     client = as_person("cora")
     page = client.get("/market/overview").get_data(as_text=True)
     token = re.search(r'name="client_token" value="([^"]+)"', page).group(1)
@@ -143,80 +144,88 @@ def test_run_page_explains_what_is_left_and_gives_no_guessed_credit(as_person, c
     assert 'data-reason="no_factor_blank"' in html and "&#34;Wood&#34;" in html
     assert 'data-reason="demand_filled"' in html  # 4 t of the scrap find no room
     assert "0.10163 kg CO₂e per tonne.km" in html
-    ctx.rollback()
-    assert ctx.exec(select(func.count()).select_from(MatchRun)).one() == 1
+    db_session.rollback()
+    assert db_session.exec(select(func.count()).select_from(MatchRun)).one() == 1
 
 
-def test_engine_reasons_are_shown(ctx):
-    offer(ctx, who="alice", material="130205", tonnes="2")  # hazardous mineral oil
-    demand(ctx, who="bob", accepts="130205", tonnes="5")  # no permit
-    record = matching.run(ctx, person(ctx, "cora"), new_id())
-    view = matching.get_run(ctx, record.id)
+def test_engine_reasons_are_shown(db_session):
+    offer(db_session, who="alice", material="130205", tonnes="2")  # hazardous mineral oil
+    demand(db_session, who="bob", accepts="130205", tonnes="5")  # no permit
+    record = matching.run(db_session, person(db_session, "cora"), new_id())
+    view = matching.get_run(db_session, record.id)
     (item,) = view.explanations
     assert item["reason"] == "hazardous_permit_missing"
     assert "is hazardous and no other company that accepts it holds a permit" in item["text"]
     assert item["company"] == "Steelworks"
 
 
-def test_accepting_twice_agrees_one_exchange(as_person, ctx):
-    a, b, x, y = greedy_trap(ctx)
-    record = matching.run(ctx, person(ctx, "cora"), new_id())
-    first = ctx.exec(select(Proposal).where(Proposal.run_id == record.id, Proposal.rank == 1)).one()
+def test_accepting_twice_agrees_one_exchange(as_person, db_session):
+    a, b, x, y = greedy_trap(db_session)
+    record = matching.run(db_session, person(db_session, "cora"), new_id())
+    first = db_session.exec(
+        select(Proposal).where(Proposal.run_id == record.id, Proposal.rank == 1)
+    ).one()
     client = as_person("cora")
     responses = [
         post(client, f"/market/proposals/{first.id}/accept", {"run": record.id}) for _ in range(2)
     ]
     assert [r.status_code for r in responses] == [303, 303]
     assert responses[0].headers["Location"] == responses[1].headers["Location"]
-    ctx.rollback()
-    (exchange,) = ctx.exec(select(Exchange)).all()
+    db_session.rollback()
+    (exchange,) = db_session.exec(select(Exchange)).all()
     assert exchange.planned_g == first.mass_g and exchange.period_days == 30
-    offer_row = ctx.get(type(a), first.offer_id)
+    offer_row = db_session.get(type(a), first.offer_id)
     assert exchange.supplier_company_id == offer_row.company_id
     # The committed tonnes leave the market: a new run proposes only the other pair.
-    second = matching.run(ctx, person(ctx, "cora"), new_id())
-    left = ctx.exec(select(Proposal).where(Proposal.run_id == second.id)).all()
+    second = matching.run(db_session, person(db_session, "cora"), new_id())
+    left = db_session.exec(select(Proposal).where(Proposal.run_id == second.id)).all()
     assert [(p.offer_id, p.demand_id) for p in left] == [
         (p.offer_id, p.demand_id)
-        for p in ctx.exec(select(Proposal).where(Proposal.run_id == record.id, Proposal.rank == 2))
+        for p in db_session.exec(
+            select(Proposal).where(Proposal.run_id == record.id, Proposal.rank == 2)
+        )
     ]
     # Once the second run's proposal is accepted, the first run's twin would over-commit.
-    other = ctx.exec(select(Proposal).where(Proposal.run_id == second.id)).one()
-    matching.decide(ctx, person(ctx, "cora"), other.id, "accepted")
-    twin = ctx.exec(select(Proposal).where(Proposal.run_id == record.id, Proposal.rank == 2)).one()
+    other = db_session.exec(select(Proposal).where(Proposal.run_id == second.id)).one()
+    matching.decide(db_session, person(db_session, "cora"), other.id, "accepted")
+    twin = db_session.exec(
+        select(Proposal).where(Proposal.run_id == record.id, Proposal.rank == 2)
+    ).one()
     with pytest.raises(Conflict):
-        matching.decide(ctx, person(ctx, "cora"), twin.id, "accepted")
+        matching.decide(db_session, person(db_session, "cora"), twin.id, "accepted")
 
 
-def test_reject_then_accept_is_refused(as_person, ctx):
-    greedy_trap(ctx)
-    record = matching.run(ctx, person(ctx, "cora"), new_id())
-    p = ctx.exec(select(Proposal).where(Proposal.run_id == record.id, Proposal.rank == 1)).one()
+def test_reject_then_accept_is_refused(as_person, db_session):
+    greedy_trap(db_session)
+    record = matching.run(db_session, person(db_session, "cora"), new_id())
+    p = db_session.exec(
+        select(Proposal).where(Proposal.run_id == record.id, Proposal.rank == 1)
+    ).one()
     client = as_person("cora")
     response = post(client, f"/market/proposals/{p.id}/reject", {"run": record.id})
     assert response.status_code == 303
     response = post(client, f"/market/proposals/{p.id}/accept", {"run": record.id})
     assert response.status_code == 409
     assert "already rejected" in response.get_data(as_text=True)
-    ctx.rollback()
-    assert ctx.exec(select(func.count()).select_from(Exchange)).one() == 0
-    (decision,) = ctx.exec(select(ProposalDecision)).all()
+    db_session.rollback()
+    assert db_session.exec(select(func.count()).select_from(Exchange)).one() == 0
+    (decision,) = db_session.exec(select(ProposalDecision)).all()
     assert decision.decision == "rejected"
 
 
-def test_the_record_of_a_run_cannot_be_rewritten(ctx):
-    greedy_trap(ctx)
-    record = matching.run(ctx, person(ctx, "cora"), new_id())
-    p = ctx.exec(select(Proposal).where(Proposal.run_id == record.id)).first()
+def test_the_record_of_a_run_cannot_be_rewritten(db_session):
+    greedy_trap(db_session)
+    record = matching.run(db_session, person(db_session, "cora"), new_id())
+    p = db_session.exec(select(Proposal).where(Proposal.run_id == record.id)).first()
     p.mass_g = 1
-    ctx.add(p)
+    db_session.add(p)
     with pytest.raises(Exception, match="append-only"):
-        ctx.commit()
-    ctx.rollback()
+        db_session.commit()
+    db_session.rollback()
 
 
-def test_roles(as_person, ctx):
-    greedy_trap(ctx)
+def test_roles(as_person, db_session):
+    greedy_trap(db_session)
     assert post(as_person("bob"), "/market/runs", {"client_token": new_id()}).status_code == 403
     assert post(as_person("mia"), "/market/runs", {"client_token": new_id()}).status_code == 403
     assert as_person("bob").get("/market/overview").status_code == 403
@@ -225,20 +234,20 @@ def test_roles(as_person, ctx):
         assert page.status_code == 200
         assert ("Run matching" in page.get_data(as_text=True)) == (name == "cora")
     with pytest.raises(Forbidden):
-        matching.run(ctx, person(ctx, "mia"), new_id())
+        matching.run(db_session, person(db_session, "mia"), new_id())
     response = post(as_person("cora"), "/market/runs", {"client_token": new_id()})
     assert response.status_code == 303
     run_url = response.headers["Location"]
     assert as_person("mia").get(run_url).status_code == 200
     assert as_person("alice").get(run_url).status_code == 403
-    ctx.rollback()
-    p = ctx.exec(select(Proposal)).first()
+    db_session.rollback()
+    p = db_session.exec(select(Proposal)).first()
     assert post(as_person("mia"), f"/market/proposals/{p.id}/accept").status_code == 403
 
 
-def test_overview_by_material_and_company(as_person, ctx):
-    offer(ctx, tonnes="7", period="week")
-    demand(ctx, accepts="170405, 100202", tonnes="12", period="year")
+def test_overview_by_material_and_company(as_person, db_session):
+    offer(db_session, tonnes="7", period="week")
+    demand(db_session, accepts="170405, 100202", tonnes="12", period="year")
     html = as_person("mia").get("/market/overview").get_data(as_text=True)
     table = re.search(r'<table id="by-material">.*?</table>', html, re.S).group(0)
     assert "<td>30.0</td><td>1.0</td>" in table  # 7 t/week = 30 t/30 days; 12 t/year = 1 t

@@ -6,8 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from circularity.models import Credit, CreditRun, FactorSet, InventoryEntry
-from tests.circularity.helpers import close, register
-from tests.conftest import post
+from tests.helpers import close, post, register
 
 PAGES = (
     "/carbon/",
@@ -36,8 +35,8 @@ def test_logged_out_people_are_sent_to_log_in(client):
     assert client.get("/carbon/").status_code in (302, 303)
 
 
-def test_pages_show_sources_and_change_nothing(as_person, ctx):
-    close(ctx, register(ctx), who="alice", operation="R4")
+def test_pages_show_sources_and_change_nothing(as_person, db_session):
+    close(db_session, register(db_session), who="alice", operation="R4")
     client = as_person("mia")
     for url in PAGES:
         response = client.get(url)
@@ -47,32 +46,32 @@ def test_pages_show_sources_and_change_nothing(as_person, ctx):
     epa = client.get("/carbon/factors/epa-hub").get_data(as_text=True)
     assert "t CO2e/short ton" in epa and "public domain" in epa
     assert "waiting to be booked" in client.get("/carbon/credits").get_data(as_text=True)
-    assert count(ctx, Credit) == count(ctx, CreditRun) == 0
+    assert count(db_session, Credit) == count(db_session, CreditRun) == 0
     assert client.get("/carbon/factors/nope").status_code == 404
 
 
-def test_book_button_books_once_and_drill_down_shows_inputs(as_person, ctx):
-    close(ctx, register(ctx), who="alice", operation="R4")
+def test_book_button_books_once_and_drill_down_shows_inputs(as_person, db_session):
+    close(db_session, register(db_session), who="alice", operation="R4")
     client = as_person("ada")
     assert post(client, "/carbon/credits/book").status_code == 303
     assert post(client, "/carbon/credits/book").status_code == 303
-    assert count(ctx, Credit) == 1
-    entry = ctx.exec(select(Credit)).one()
+    assert count(db_session, Credit) == 1
+    entry = db_session.exec(select(Credit)).one()
     html = client.get(f"/carbon/credits/{entry.id}").get_data(as_text=True)
     assert "3473.11953" in html and "19_504_5112_15_1" in html and "assumption" in html
     response = post(client, "/carbon/credits/recalculate", {"factor_set": "epa-hub", "note": "x"})
     assert response.status_code == 303, response.get_data(as_text=True)
-    assert count(ctx, Credit) == 2
+    assert count(db_session, Credit) == 2
     assert "revision 2" in client.get("/carbon/credits").get_data(as_text=True)
 
 
-def test_unmapped_batches_are_shown_as_unmapped(as_person, ctx):
-    close(ctx, register(ctx, material="100202"), who="alice", operation="R5")
+def test_unmapped_batches_are_shown_as_unmapped(as_person, db_session):
+    close(db_session, register(db_session, material="100202"), who="alice", operation="R5")
     html = as_person("mia").get("/carbon/credits").get_data(as_text=True)
     assert "unmapped" in html and "no reviewed material mapping" in html
 
 
-def test_bad_factor_file_answers_422_with_its_report(as_person, ctx):
+def test_bad_factor_file_answers_422_with_its_report(as_person, db_session):
     client = as_person("mia")
     data = {
         "key": "cn-local",
@@ -90,7 +89,7 @@ def test_bad_factor_file_answers_422_with_its_report(as_person, ctx):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "<td>2</td><td>route</td>" in html
-    assert count(ctx, FactorSet) == 0
+    assert count(db_session, FactorSet) == 0
     data["file"] = (
         io.BytesIO(b"material,kind,route,value,unit\nall,freight,road,90,g CO2e/t.km\n"),
         "f.csv",
@@ -100,7 +99,7 @@ def test_bad_factor_file_answers_422_with_its_report(as_person, ctx):
     assert "90.0 g CO2e/t.km" in client.get("/carbon/factors/cn-local").get_data(as_text=True)
 
 
-def test_inventory_form_and_import(as_person, ctx):
+def test_inventory_form_and_import(as_person, db_session):
     client = as_person("mia")
     form = {"area": "energy", "year": "2026", "month": "3", "tco2e": "50", "source": "grid"}
     assert post(client, "/carbon/inventory", form).status_code == 303
@@ -108,7 +107,7 @@ def test_inventory_form_and_import(as_person, ctx):
     bad = {"file": (io.BytesIO(b"area,year,month,tco2e\nenergy,2026,3,1\nsun,2026,3,1\n"), "i.csv")}
     response = post(client, "/carbon/inventory/import", bad, content_type="multipart/form-data")
     assert response.status_code == 422 and "<td>3</td><td>area</td>" in response.get_data(True)
-    assert count(ctx, InventoryEntry) == 1
+    assert count(db_session, InventoryEntry) == 1
     good = {"file": (io.BytesIO(b"area,year,month,tco2e\nindustry,2026,3,30\n"), "i.csv")}
     assert (
         post(
@@ -120,23 +119,22 @@ def test_inventory_form_and_import(as_person, ctx):
     assert "2026-03" in html and "80.0" in html
 
 
-def test_credits_are_attributed_in_full_to_each_company_taking_part(as_person, ctx):
+def test_credits_are_attributed_in_full_to_each_company_taking_part(as_person, db_session):
     from circularity.services.carbon import credits
-    from tests.circularity.helpers import receive, ship
-    from tests.conftest import company_id
+    from tests.helpers import company_id, receive, ship
 
-    shared = register(ctx, quantity="10")  # Steelworks' scrap, recycled by Recycler
-    ship(ctx, shared)
-    receive(ctx, shared)
-    close(ctx, shared, who="bob", operation="R4")
-    close(ctx, register(ctx, who="bob", quantity="2"), who="bob", operation="R4")
+    shared = register(db_session, quantity="10")  # Steelworks' scrap, recycled by Recycler
+    ship(db_session, shared)
+    receive(db_session, shared)
+    close(db_session, shared, who="bob", operation="R4")
+    close(db_session, register(db_session, who="bob", quantity="2"), who="bob", operation="R4")
     client = as_person("mia")
     assert post(client, "/carbon/credits/book").status_code == 303
-    ctx.rollback()
-    entries = credits.current_credits(ctx)
+    db_session.rollback()
+    entries = credits.current_credits(db_session)
     by_batch = {e.mass_g: e.credit_kg for e in entries}
     rows = {company: (n, kg) for company, n, kg in credits.attribution(entries)}
-    steel, recycler = company_id(ctx, "Steelworks"), company_id(ctx, "Recycler")
+    steel, recycler = company_id(db_session, "Steelworks"), company_id(db_session, "Recycler")
     assert rows[steel] == (1, by_batch[10_000_000])
     assert rows[recycler][0] == 2
     assert abs(rows[recycler][1] - (by_batch[10_000_000] + by_batch[2_000_000])) < 1e-6

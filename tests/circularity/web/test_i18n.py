@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TRANSLATIONS = ROOT / "circularity" / "translations"
 KEYWORDS = ["_l", "InvalidInput", "Conflict", "Forbidden", "NotFound", "ServiceError"]
 

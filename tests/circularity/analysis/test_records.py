@@ -13,16 +13,15 @@ from circularity.services.analysis import figures, records
 from circularity.services.errors import InvalidInput, ServiceError
 from mfa.balance import mass_balances
 from mfa.model import build_flows
-from tests.circularity.helpers import close, receive, register, ship
-from tests.conftest import company_id
+from tests.helpers import close, company_id, receive, register, ship
 
 
 def noon(month: int, day: int) -> datetime:
     return datetime(2025, month, day, 12, tzinfo=UTC)
 
 
-def pids(ctx) -> tuple[str, str, str]:
-    return tuple(f"c{company_id(ctx, n)}" for n in ("Steelworks", "Recycler", "Cement"))
+def pids(db_session) -> tuple[str, str, str]:
+    return tuple(f"c{company_id(db_session, n)}" for n in ("Steelworks", "Recycler", "Cement"))
 
 
 def rows(data):
@@ -37,32 +36,32 @@ def period(first: date, last: date) -> records.Period:
     return records.Period(first, last)
 
 
-def circular_history(ctx):
+def circular_history(db_session):
     """10 t of scrap from the steelworks is recycled (R4) into 9.2 t that the cement works
     uses (R5); the steelworks also landfills 2 t (D1) and burns 1 t for energy (R1)."""
-    scrap = register(ctx, "alice", "10", event_time=noon(1, 10))
-    ship(ctx, scrap, "alice", to="Recycler", event_time=noon(1, 11))
-    receive(ctx, scrap, "bob", "10", event_time=noon(1, 12))
-    output = close(ctx, scrap, "bob", "R4", outputs=[("191202", "9.2", "t", "weighed")],
+    scrap = register(db_session, "alice", "10", event_time=noon(1, 10))
+    ship(db_session, scrap, "alice", to="Recycler", event_time=noon(1, 11))
+    receive(db_session, scrap, "bob", "10", event_time=noon(1, 12))
+    output = close(db_session, scrap, "bob", "R4", outputs=[("191202", "9.2", "t", "weighed")],
                    event_time=noon(1, 13)).batch_codes[1]  # fmt: skip
-    ship(ctx, output, "bob", to="Cement", event_time=noon(1, 14))
-    receive(ctx, output, "carl", "9.2", event_time=noon(1, 15))
-    close(ctx, output, "carl", "R5", event_time=noon(1, 16))
-    slag = register(ctx, "alice", "2", material="100202", basis="estimated",
+    ship(db_session, output, "bob", to="Cement", event_time=noon(1, 14))
+    receive(db_session, output, "carl", "9.2", event_time=noon(1, 15))
+    close(db_session, output, "carl", "R5", event_time=noon(1, 16))
+    slag = register(db_session, "alice", "2", material="100202", basis="estimated",
                     event_time=noon(1, 17))  # fmt: skip
-    close(ctx, slag, "alice", "D1", event_time=noon(1, 18))
-    fuel = register(ctx, "alice", "1", material="170904", event_time=noon(1, 19))
-    close(ctx, fuel, "alice", "R1", event_time=noon(1, 20))
+    close(db_session, slag, "alice", "D1", event_time=noon(1, 18))
+    fuel = register(db_session, "alice", "1", material="170904", event_time=noon(1, 19))
+    close(db_session, fuel, "alice", "R1", event_time=noon(1, 20))
     return scrap, output, slag, fuel
 
 
 JANUARY = period(date(2025, 1, 1), date(2025, 1, 31))
 
 
-def test_events_become_the_records_a_reader_expects(ctx):
-    steel, recycler, cement = pids(ctx)
-    scrap, output, slag, fuel = circular_history(ctx)
-    data = records.custody_data(ctx, JANUARY)
+def test_events_become_the_records_a_reader_expects(db_session):
+    steel, recycler, cement = pids(db_session)
+    scrap, output, slag, fuel = circular_history(db_session)
+    data = records.custody_data(db_session, JANUARY)
     assert rows(data) == [
         (scrap, "170405", 10000.0, steel, None, "generation", None, "weighed"),
         (scrap, "170405", 10000.0, steel, recycler, "shipment", None, "weighed"),
@@ -81,31 +80,31 @@ def test_events_become_the_records_a_reader_expects(ctx):
     assert data.names[steel] == "Steelworks"
 
 
-def test_a_consistent_history_balances_at_every_company(ctx):
-    circular_history(ctx)
-    data = records.custody_data(ctx, JANUARY)
+def test_a_consistent_history_balances_at_every_company(db_session):
+    circular_history(db_session)
+    data = records.custody_data(db_session, JANUARY)
     balances = mass_balances(build_flows(data.records), figures.company_stocks(data.stocks))
-    assert {b.process for b in balances} == set(pids(ctx))
+    assert {b.process for b in balances} == set(pids(db_session))
     assert [b.imbalance_kg for b in balances] == [0.0, 0.0, 0.0]
     report = figures.reconciliation(data)
     assert report.result.consistent and report.result.chi_square == pytest.approx(0, abs=1e-9)
     assert report.flagged == [] and report.unbalanced == []
 
 
-def test_period_filter_and_the_mass_a_batch_had_when_shipped(ctx):
+def test_period_filter_and_the_mass_a_batch_had_when_shipped(db_session):
     """Registered in January, shipped in February, received short in March (9.5 of 10 t)."""
-    steel, recycler, _ = pids(ctx)
-    code = register(ctx, "alice", "10", event_time=noon(1, 10))
-    ship(ctx, code, "alice", event_time=noon(2, 3))
-    receive(ctx, code, "bob", "9.5", reason="dust blown off", event_time=noon(3, 4))
+    steel, recycler, _ = pids(db_session)
+    code = register(db_session, "alice", "10", event_time=noon(1, 10))
+    ship(db_session, code, "alice", event_time=noon(2, 3))
+    receive(db_session, code, "bob", "9.5", reason="dust blown off", event_time=noon(3, 4))
 
-    january = records.custody_data(ctx, JANUARY)
+    january = records.custody_data(db_session, JANUARY)
     assert rows(january) == [(code, "170405", 10000.0, steel, None, "generation", None, "weighed")]
     assert [(s.process, s.change_kg) for s in january.stocks] == [(steel, 10000.0)]
 
     # February holds only the shipment, with the 10 t the batch had (from January's row);
     # in transit it counts in the receiver's stock.
-    february = records.custody_data(ctx, period(date(2025, 2, 1), date(2025, 2, 28)))
+    february = records.custody_data(db_session, period(date(2025, 2, 1), date(2025, 2, 28)))
     assert rows(february) == [(code, "170405", 10000.0, steel, recycler, "shipment", None,
                                "weighed")]  # fmt: skip
     assert {(s.process, s.change_kg) for s in february.stocks} == {
@@ -113,20 +112,22 @@ def test_period_filter_and_the_mass_a_batch_had_when_shipped(ctx):
         (recycler, 10000.0),
     }
 
-    march = records.custody_data(ctx, period(date(2025, 3, 1), date(2025, 3, 31)))
+    march = records.custody_data(db_session, period(date(2025, 3, 1), date(2025, 3, 31)))
     assert rows(march) == [(code, "170405", 500.0, recycler, None, "loss", None, "weighed")]
     assert march.reasons == ["receive"]
     # 20:00 in Taicang on 3 March is still 3 March: the day boundary is the park's midnight.
-    assert records.custody_data(ctx, period(date(2025, 2, 4), date(2025, 3, 3))).records == []
+    assert (
+        records.custody_data(db_session, period(date(2025, 2, 4), date(2025, 3, 3))).records == []
+    )
 
 
-def test_a_receipt_discrepancy_shows_as_imbalance_and_is_flagged(ctx):
+def test_a_receipt_discrepancy_shows_as_imbalance_and_is_flagged(db_session):
     """10 t sent, 6 t received: the reported flows leave 4 t missing at the recycler."""
-    steel, recycler, _ = pids(ctx)
-    code = register(ctx, "alice", "10", event_time=noon(1, 10))
-    ship(ctx, code, "alice", event_time=noon(1, 11))
-    receive(ctx, code, "bob", "6", reason="half the load missing", event_time=noon(1, 12))
-    data = records.custody_data(ctx, JANUARY)
+    steel, recycler, _ = pids(db_session)
+    code = register(db_session, "alice", "10", event_time=noon(1, 10))
+    ship(db_session, code, "alice", event_time=noon(1, 11))
+    receive(db_session, code, "bob", "6", reason="half the load missing", event_time=noon(1, 12))
+    data = records.custody_data(db_session, JANUARY)
     assert rows(data)[-1] == (code, "170405", 4000.0, recycler, None, "loss", None, "weighed")
 
     # With the loss record kept, the ledger closes: 10 in = 4 lost + 6 held.
@@ -151,12 +152,12 @@ def test_a_receipt_discrepancy_shows_as_imbalance_and_is_flagged(ctx):
     assert shipment.flow.batch_ids == (code,)
 
 
-def test_a_receipt_that_weighs_more_is_a_generation_at_the_receiver(ctx):
-    _, recycler, _ = pids(ctx)
-    code = register(ctx, "alice", "10", basis="estimated", event_time=noon(1, 10))
-    ship(ctx, code, "alice", event_time=noon(1, 11))
-    receive(ctx, code, "bob", "10.3", reason="estimate was low", event_time=noon(1, 12))
-    data = records.custody_data(ctx, JANUARY)
+def test_a_receipt_that_weighs_more_is_a_generation_at_the_receiver(db_session):
+    _, recycler, _ = pids(db_session)
+    code = register(db_session, "alice", "10", basis="estimated", event_time=noon(1, 10))
+    ship(db_session, code, "alice", event_time=noon(1, 11))
+    receive(db_session, code, "bob", "10.3", reason="estimate was low", event_time=noon(1, 12))
+    data = records.custody_data(db_session, JANUARY)
     # The shipment carries the registration's basis (estimated), not the receipt's.
     assert rows(data)[1][-1] == "estimated"
     assert rows(data)[-1] == (code, "170405", 300.0, recycler, None, "generation", None,
@@ -165,10 +166,10 @@ def test_a_receipt_that_weighs_more_is_a_generation_at_the_receiver(ctx):
     assert figures.reconciliation(data).result.consistent
 
 
-def test_indicators_of_the_circular_history(ctx):
-    steel, recycler, cement = pids(ctx)
-    circular_history(ctx)
-    data = records.custody_data(ctx, JANUARY)
+def test_indicators_of_the_circular_history(db_session):
+    steel, recycler, cement = pids(db_session)
+    circular_history(db_session)
+    data = records.custody_data(db_session, JANUARY)
     park = figures.indicators(data, figures.Scope())
     # finally treated = 10 (R4) + 9.2 (R5) + 2 (D1) + 1 (R1) = 22.2 t; recycled 19.2 t
     assert park.rates.treated_kg == 22200.0
@@ -203,31 +204,31 @@ def test_indicators_of_the_circular_history(ctx):
     assert (slag.rates.treated_kg, slag.rates.landfill_diversion_rate) == (2000.0, 0.0)
 
 
-def test_a_loop_is_counted(ctx):
+def test_a_loop_is_counted(db_session):
     """Steel scrap to the recycler, its output back to the steelworks: one closed loop."""
-    scrap = register(ctx, "alice", "5", event_time=noon(1, 10))
-    ship(ctx, scrap, "alice", event_time=noon(1, 11))
-    receive(ctx, scrap, "bob", "5", event_time=noon(1, 12))
-    output = close(ctx, scrap, "bob", "R4", outputs=[("191202", "4", "t", "weighed")],
+    scrap = register(db_session, "alice", "5", event_time=noon(1, 10))
+    ship(db_session, scrap, "alice", event_time=noon(1, 11))
+    receive(db_session, scrap, "bob", "5", event_time=noon(1, 12))
+    output = close(db_session, scrap, "bob", "R4", outputs=[("191202", "4", "t", "weighed")],
                    event_time=noon(1, 13)).batch_codes[1]  # fmt: skip
-    ship(ctx, output, "bob", to="Steelworks", event_time=noon(1, 14))
-    data = records.custody_data(ctx, JANUARY)
+    ship(db_session, output, "bob", to="Steelworks", event_time=noon(1, 14))
+    data = records.custody_data(db_session, JANUARY)
     park = figures.indicators(data, figures.Scope())
-    steel, recycler, _ = pids(ctx)
+    steel, recycler, _ = pids(db_session)
     assert park.symbiosis.loops == (tuple(sorted((steel, recycler))),)
     diagram = figures.sankey(data, figures.Scope(), "company")
     assert any(p.circular for p in diagram.links)
 
 
-def test_flow_batches_lists_exactly_the_batches_of_the_flow(ctx):
-    steel, recycler, _ = pids(ctx)
-    a = register(ctx, "alice", "3", event_time=noon(1, 10))
-    b = register(ctx, "alice", "2", event_time=noon(1, 10))
-    register(ctx, "alice", "7", event_time=noon(1, 10))  # stays at the steelworks
+def test_flow_batches_lists_exactly_the_batches_of_the_flow(db_session):
+    steel, recycler, _ = pids(db_session)
+    a = register(db_session, "alice", "3", event_time=noon(1, 10))
+    b = register(db_session, "alice", "2", event_time=noon(1, 10))
+    register(db_session, "alice", "7", event_time=noon(1, 10))  # stays at the steelworks
     for code in (a, b):
-        ship(ctx, code, "alice", event_time=noon(1, 11))
-    data = records.custody_data(ctx, JANUARY)
-    detail = figures.flow_batches(ctx, data, steel, recycler)
+        ship(db_session, code, "alice", event_time=noon(1, 11))
+    data = records.custody_data(db_session, JANUARY)
+    detail = figures.flow_batches(db_session, data, steel, recycler)
     assert [(row.batch.code, row.mass_kg) for row in detail.batches] == [(a, 3000.0), (b, 2000.0)]
     assert detail.mass_kg == 5000.0
 
@@ -248,14 +249,14 @@ def test_default_period_is_the_last_90_days(app):
     assert (chosen.first, chosen.last) == (date(2025, 1, 1), date(2025, 3, 31))
 
 
-def test_a_parks_own_uncertainty_table_is_used(app, ctx):
+def test_a_parks_own_uncertainty_table_is_used(app, db_session):
     """With every mass declared exact, a 4 t receipt discrepancy cannot be reconciled: the
     page says so instead of failing."""
-    code = register(ctx, "alice", "10", event_time=noon(1, 10))
-    ship(ctx, code, "alice", event_time=noon(1, 11))
-    receive(ctx, code, "bob", "6", reason="half the load missing", event_time=noon(1, 12))
+    code = register(db_session, "alice", "10", event_time=noon(1, 10))
+    ship(db_session, code, "alice", event_time=noon(1, 11))
+    receive(db_session, code, "bob", "6", reason="half the load missing", event_time=noon(1, 12))
     app.config["UNCERTAINTY_RELATIVE_SD"] = {"weighed": 0.0, "estimated": 0.0}
     with app.test_request_context():
-        data = records.custody_data(ctx, JANUARY)
+        data = records.custody_data(db_session, JANUARY)
         with pytest.raises(ServiceError, match="cannot be reconciled"):
             figures.reconciliation(data)

@@ -1,12 +1,12 @@
-from tests.conftest import new_id, person
+from tests.helpers import new_id, person
 
 
-def test_register_then_page(ctx, as_person):
+def test_register_then_page(db_session, as_person):
     from circularity.services import custody
 
-    alice = person(ctx, "alice")
+    alice = person(db_session, "alice")
     outcome = custody.register(
-        ctx,
+        db_session,
         alice,
         material="17 04 05",
         quantity_value="2.5",

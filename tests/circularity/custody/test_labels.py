@@ -10,7 +10,7 @@ from PIL import Image
 from circularity.cli import cli
 from circularity.services import catalogue
 from circularity.services.custody import labels
-from tests.circularity.helpers import register
+from tests.helpers import register
 
 
 def decode(image: Image.Image) -> list[str]:
@@ -27,8 +27,8 @@ def pdf_pages(data: bytes, scale: float = 2.0) -> list[Image.Image]:
         document.close()
 
 
-def test_png_label_decodes_to_the_batch_url(as_person, ctx):
-    code = register(ctx)
+def test_png_label_decodes_to_the_batch_url(as_person, db_session):
+    code = register(db_session)
     response = as_person("alice").get(f"/b/{code}/label.png")
     assert response.status_code == 200 and response.mimetype == "image/png"
     image = Image.open(io.BytesIO(response.data))
@@ -36,7 +36,7 @@ def test_png_label_decodes_to_the_batch_url(as_person, ctx):
     assert decode(image) == [f"https://circularity.park.test/b/{code}"]
 
 
-def test_hazardous_label_is_marked(ctx):
+def test_hazardous_label_is_marked(db_session):
     hazardous = catalogue.get_material("130205")
     plain = catalogue.get_material("170405")
     url = "https://circularity.park.test/b/" + "0" * 26
@@ -53,8 +53,8 @@ def test_hazardous_label_is_marked(ctx):
     assert orange_share(plain) == 0
 
 
-def test_pdf_sheet_of_many_labels_decodes(as_person, ctx):
-    codes = [register(ctx) for _ in range(12)] + [register(ctx, material="130205")]
+def test_pdf_sheet_of_many_labels_decodes(as_person, db_session):
+    codes = [register(db_session) for _ in range(12)] + [register(db_session, material="130205")]
     query = "&".join(f"code={c}" for c in codes)
     response = as_person("alice").get(f"/labels?{query}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -70,19 +70,19 @@ def test_pdf_sheet_of_many_labels_decodes(as_person, ctx):
     assert "HAZARDOUS WASTE" in second and "13 02 05*" in second
 
 
-def test_labels_page_without_codes_lists_batches(as_person, ctx):
-    code = register(ctx)
+def test_labels_page_without_codes_lists_batches(as_person, db_session):
+    code = register(db_session)
     html = as_person("alice").get("/labels").get_data(as_text=True)
     assert f'value="{code}"' in html
 
 
-def test_labels_for_unseen_batches_are_refused(as_person, ctx):
-    code = register(ctx, who="carl")
+def test_labels_for_unseen_batches_are_refused(as_person, db_session):
+    code = register(db_session, who="carl")
     assert as_person("alice").get(f"/labels?code={code}").status_code == 404
 
 
-def test_labels_command_writes_a_pdf(app, ctx, tmp_path):
-    codes = [register(ctx) for _ in range(3)]
+def test_labels_command_writes_a_pdf(app, db_session, tmp_path):
+    codes = [register(db_session) for _ in range(3)]
     out = tmp_path / "sheet.pdf"
     result = CliRunner().invoke(
         cli,

@@ -30,38 +30,37 @@ from circularity.db import get_engine
 from circularity.models import MonthlyFlow
 from circularity.services.analysis import dashboard, figures, monthly_totals, records
 from circularity.services.errors import InvalidInput, ServiceError
-from tests.circularity.helpers import close, receive, register, ship
-from tests.circularity.test_mass_properties import apply, operation
-from tests.conftest import company_id
+from tests.circularity.custody.test_mass_properties import apply, operation
+from tests.helpers import close, company_id, receive, register, ship
 
 
 def at(month: int, day: int, hour: int = 12) -> datetime:
     return datetime(2025, month, day, hour, tzinfo=UTC)
 
 
-def history(ctx) -> None:
-    scrap = register(ctx, "alice", "10", event_time=at(1, 10))
-    ship(ctx, scrap, "alice", to="Recycler", event_time=at(1, 11))
-    receive(ctx, scrap, "bob", "9.8", reason="weighbridge", event_time=at(1, 12))
-    output = close(ctx, scrap, "bob", "R4", outputs=[("191202", "9", "t", "weighed")],
+def history(db_session) -> None:
+    scrap = register(db_session, "alice", "10", event_time=at(1, 10))
+    ship(db_session, scrap, "alice", to="Recycler", event_time=at(1, 11))
+    receive(db_session, scrap, "bob", "9.8", reason="weighbridge", event_time=at(1, 12))
+    output = close(db_session, scrap, "bob", "R4", outputs=[("191202", "9", "t", "weighed")],
                    event_time=at(1, 13)).batch_codes[1]  # fmt: skip
-    ship(ctx, output, "bob", to="Cement", event_time=at(1, 14))
-    receive(ctx, output, "carl", "9", event_time=at(1, 15))
-    close(ctx, output, "carl", "R5", event_time=at(1, 16))
-    slag = register(ctx, "alice", "2", material="100202", event_time=at(1, 17))
-    close(ctx, slag, "alice", "D1", event_time=at(1, 18))
-    fuel = register(ctx, "alice", "1", material="170904", event_time=at(1, 19))
-    close(ctx, fuel, "alice", "D10", event_time=at(1, 31, 18))
-    more = register(ctx, "alice", "4", material="100202", event_time=at(2, 5))
-    close(ctx, more, "alice", "D1", event_time=at(2, 6))
+    ship(db_session, output, "bob", to="Cement", event_time=at(1, 14))
+    receive(db_session, output, "carl", "9", event_time=at(1, 15))
+    close(db_session, output, "carl", "R5", event_time=at(1, 16))
+    slag = register(db_session, "alice", "2", material="100202", event_time=at(1, 17))
+    close(db_session, slag, "alice", "D1", event_time=at(1, 18))
+    fuel = register(db_session, "alice", "1", material="170904", event_time=at(1, 19))
+    close(db_session, fuel, "alice", "D10", event_time=at(1, 31, 18))
+    more = register(db_session, "alice", "4", material="100202", event_time=at(2, 5))
+    close(db_session, more, "alice", "D1", event_time=at(2, 6))
 
 
 YEAR = dashboard.parse_window("2025")
 
 
-def test_the_hand_built_history_by_hand(ctx):
-    history(ctx)
-    board = dashboard.dashboard(ctx, YEAR)
+def test_the_hand_built_history_by_hand(db_session):
+    history(db_session)
+    board = dashboard.dashboard(db_session, YEAR)
     park = board.park
     assert park.by_fate_g["recycling"] == 18_800_000
     assert park.by_fate_g["landfill"] == 6_000_000
@@ -76,7 +75,7 @@ def test_the_hand_built_history_by_hand(ctx):
     assert trend["2025-02"].treated_g == 5_000_000
     assert trend["2025-02"].landfill_diversion_rate == pytest.approx(0.2)
     assert trend["2025-03"].treated_g == 0
-    steel = company_id(ctx, "Steelworks")
+    steel = company_id(db_session, "Steelworks")
     assert [(s.company.id, s.material, s.sink, s.mass_g, s.batches) for s in board.streams] == [
         (steel, "100202", "landfill", 6_000_000, 2),
         (steel, "170904", "incineration", 1_000_000, 1),
@@ -88,10 +87,10 @@ def test_the_hand_built_history_by_hand(ctx):
     assert rows["Cement"].received_g == 9_000_000
 
 
-def same_as_analysis(ctx, window: dashboard.Window) -> None:
+def same_as_analysis(db_session, window: dashboard.Window) -> None:
     """The dashboard's figures are the analysis page's for the same days."""
-    board = dashboard.dashboard(ctx, window)
-    data = records.custody_data(ctx, window.period)
+    board = dashboard.dashboard(db_session, window)
+    data = records.custody_data(db_session, window.period)
     park = figures.indicators(data, figures.Scope())
     assert board.park.recycling_rate == pytest.approx(park.rates.recycling_rate, rel=1e-12)
     assert board.park.landfill_diversion_rate == pytest.approx(
@@ -121,38 +120,38 @@ def same_as_analysis(ctx, window: dashboard.Window) -> None:
     assert mine == pytest.approx(flows, rel=1e-12)
 
 
-def test_the_dashboard_equals_the_analysis_for_a_year_and_for_a_month(ctx):
-    history(ctx)
-    same_as_analysis(ctx, YEAR)
+def test_the_dashboard_equals_the_analysis_for_a_year_and_for_a_month(db_session):
+    history(db_session)
+    same_as_analysis(db_session, YEAR)
     february = dashboard.Window("2025-02", ("2025-02",))
     assert february.period == records.Period(date(2025, 2, 1), date(2025, 2, 28))
-    same_as_analysis(ctx, february)
-    assert dashboard.dashboard(ctx, february).park.recycling_rate == 0.0
+    same_as_analysis(db_session, february)
+    assert dashboard.dashboard(db_session, february).park.recycling_rate == 0.0
 
 
-def test_totals_equal_the_log_and_rebuilding_is_idempotent(ctx):
-    history(ctx)
-    assert monthly_totals.differences(ctx) == []
-    before = monthly_totals.stored(ctx)
-    assert monthly_totals.rebuild(ctx) == len(before)
-    assert monthly_totals.rebuild(ctx) == len(before)
-    assert monthly_totals.stored(ctx) == before
-    assert monthly_totals.differences(ctx) == []
+def test_totals_equal_the_log_and_rebuilding_is_idempotent(db_session):
+    history(db_session)
+    assert monthly_totals.differences(db_session) == []
+    before = monthly_totals.stored(db_session)
+    assert monthly_totals.rebuild(db_session) == len(before)
+    assert monthly_totals.rebuild(db_session) == len(before)
+    assert monthly_totals.stored(db_session) == before
+    assert monthly_totals.differences(db_session) == []
 
 
-def test_a_changed_total_is_found(ctx):
-    history(ctx)
-    row = ctx.exec(select(MonthlyFlow)).first()
+def test_a_changed_total_is_found(db_session):
+    history(db_session)
+    row = db_session.exec(select(MonthlyFlow)).first()
     row.mass_g += 1
-    ctx.add(row)
-    ctx.commit()
-    found = monthly_totals.differences(ctx)
+    db_session.add(row)
+    db_session.commit()
+    found = monthly_totals.differences(db_session)
     assert len(found) == 1 and found[0][1][0] == found[0][2][0] + 1
-    monthly_totals.rebuild(ctx)
-    assert monthly_totals.differences(ctx) == []
+    monthly_totals.rebuild(db_session)
+    assert monthly_totals.differences(db_session) == []
 
 
-def test_the_window(ctx):
+def test_the_window(db_session):
     window = dashboard.parse_window("12m", today=date(2025, 3, 9))
     assert window.months[0] == "2024-04" and window.months[-1] == "2025-03"
     assert window.period == records.Period(date(2024, 4, 1), date(2025, 3, 31))
@@ -176,12 +175,12 @@ def test_totals_equal_a_recomputation_after_any_operations(app, operations):
             same_as_analysis(session, dashboard.parse_window("12m"))
 
 
-def test_verify_names_stale_totals_and_rebuilds_them(app, ctx, database_url):
-    history(ctx)
-    row = ctx.exec(select(MonthlyFlow)).first()
+def test_verify_names_stale_totals_and_rebuilds_them(app, db_session, database_url):
+    history(db_session)
+    row = db_session.exec(select(MonthlyFlow)).first()
     row.records += 5
-    ctx.add(row)
-    ctx.commit()
+    db_session.add(row)
+    db_session.commit()
     runner = CliRunner()
     env = {"DATABASE_URL": database_url}
     stale = runner.invoke(cli, ["verify"], env=env)

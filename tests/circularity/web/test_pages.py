@@ -6,8 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from circularity.models import Batch, Event
-from tests.circularity.helpers import register, ship
-from tests.conftest import company_id, post
+from tests.helpers import company_id, post, register, ship
 
 
 def form_fields(html: str, action: str) -> dict:
@@ -16,12 +15,12 @@ def form_fields(html: str, action: str) -> dict:
     return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))
 
 
-def events(ctx) -> int:
-    ctx.rollback()  # end the read snapshot; see what the requests committed
-    return ctx.exec(select(func.count()).select_from(Event)).one()
+def events(db_session) -> int:
+    db_session.rollback()  # end the read snapshot; see what the requests committed
+    return db_session.exec(select(func.count()).select_from(Event)).one()
 
 
-def test_register_through_the_form(as_person, ctx):
+def test_register_through_the_form(as_person, db_session):
     client = as_person("alice")
     page = client.get("/batches/new").get_data(as_text=True)
     client_id = re.search(r'name="client_event_id" value="([^"]+)"', page).group(1)
@@ -57,7 +56,7 @@ def test_register_through_the_form(as_person, ctx):
         ),
     ],
 )
-def test_bad_register_forms_name_the_field(as_person, ctx, form, field):
+def test_bad_register_forms_name_the_field(as_person, db_session, form, field):
     client = as_person("alice")
     if field != "client_event_id":
         form["client_event_id"] = "abcdefgh1234"
@@ -69,16 +68,16 @@ def test_bad_register_forms_name_the_field(as_person, ctx, form, field):
         assert "(client_event_id)" in html
     else:
         assert f'<p class="field-error" id="{field}-error" role="alert">' in html
-    assert events(ctx) == 0
+    assert events(db_session) == 0
 
 
-def test_the_batch_page_offers_exactly_the_actions_allowed_now(as_person, ctx):
-    code = register(ctx)
+def test_the_batch_page_offers_exactly_the_actions_allowed_now(as_person, db_session):
+    code = register(db_session)
     holder = as_person("alice").get(f"/b/{code}").get_data(as_text=True)
     for action in ("ship", "split", "merge", "close", "correct"):
         assert f'id="action-{action}"' in holder
     assert 'id="action-receive"' not in holder
-    ship(ctx, code)
+    ship(db_session, code)
     sender = as_person("alice").get(f"/b/{code}").get_data(as_text=True)
     assert 'id="action-' not in sender
     receiver = as_person("bob").get(f"/b/{code}").get_data(as_text=True)
@@ -87,8 +86,8 @@ def test_the_batch_page_offers_exactly_the_actions_allowed_now(as_person, ctx):
     assert 'id="action-' not in watcher and "History" in watcher
 
 
-def test_forms_load_when_their_section_opens(as_person, ctx):
-    code = register(ctx)
+def test_forms_load_when_their_section_opens(as_person, db_session):
+    code = register(db_session)
     alice = as_person("alice")
     page = alice.get(f"/b/{code}").get_data(as_text=True)
     assert "<form" not in page.split("<main>", 1)[1].split('id="action-ship"', 1)[1]
@@ -102,26 +101,26 @@ def test_forms_load_when_their_section_opens(as_person, ctx):
     assert "<html" in own_page and 'name="operation"' in own_page and code in own_page
     merge = alice.get(f"/b/{code}/merge", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "holds no other batch of this material" in merge
-    other = register(ctx)
+    other = register(db_session)
     merge = alice.get(f"/b/{code}/merge", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'name="batches"' in merge and other[:8] in merge
-    ship(ctx, code)
+    ship(db_session, code)
     receiver = as_person("bob").get(f"/b/{code}").get_data(as_text=True)
     assert 'name="quantity"' in receiver  # the receipt is on the page itself
 
 
-def test_a_form_for_an_action_not_allowed_now_is_refused(as_person, ctx):
-    code = register(ctx)
+def test_a_form_for_an_action_not_allowed_now_is_refused(as_person, db_session):
+    code = register(db_session)
     response = as_person("alice").get(f"/b/{code}/receive")
     assert response.status_code == 403 and "Only staff" in response.get_data(as_text=True)
     assert as_person("bob").get(f"/b/{code}/ship").status_code == 404  # not bob's to see
-    ship(ctx, code)
+    ship(db_session, code)
     response = as_person("alice").get(f"/b/{code}/split")
     assert response.status_code == 409 and "in transit" in response.get_data(as_text=True)
 
 
-def test_a_form_sent_with_an_error_comes_back_open_with_its_values(as_person, ctx):
-    code = register(ctx)
+def test_a_form_sent_with_an_error_comes_back_open_with_its_values(as_person, db_session):
+    code = register(db_session)
     alice = as_person("alice")
     hidden = form_fields(alice.get(f"/b/{code}/ship").get_data(as_text=True), "ship")
     response = post(alice, f"/b/{code}/ship", hidden | {"carrier": "Huayun", "vehicle": "v"})
@@ -131,8 +130,8 @@ def test_a_form_sent_with_an_error_comes_back_open_with_its_values(as_person, ct
     assert 'name="destination"' in html and f'hx-get="/b/{code}/close"' in html
 
 
-def test_ship_receive_split_close_through_forms(as_person, ctx):
-    code = register(ctx, quantity="10")
+def test_ship_receive_split_close_through_forms(as_person, db_session):
+    code = register(db_session, quantity="10")
     alice, bob = as_person("alice"), as_person("bob")
     hidden = form_fields(alice.get(f"/b/{code}/ship").get_data(as_text=True), "ship")
     response = post(
@@ -140,7 +139,7 @@ def test_ship_receive_split_close_through_forms(as_person, ctx):
         f"/b/{code}/ship",
         hidden
         | {
-            "destination": str(company_id(ctx, "Recycler")),
+            "destination": str(company_id(db_session, "Recycler")),
             "carrier": "Huayun",
             "vehicle": "苏E·55555",
             "distance_km": "14.2",
@@ -176,20 +175,20 @@ def test_ship_receive_split_close_through_forms(as_person, ctx):
         },
     )
     assert response.status_code == 303
-    ctx.rollback()  # end the read snapshot; see what the requests committed
-    closed = ctx.exec(select(Batch).where(Batch.code == code)).one()
+    db_session.rollback()  # end the read snapshot; see what the requests committed
+    closed = db_session.exec(select(Batch).where(Batch.code == code)).one()
     assert (closed.status, closed.closing_operation) == ("closed", "R4")
-    product = ctx.exec(select(Batch).where(Batch.material_code == "191202")).one()
+    product = db_session.exec(select(Batch).where(Batch.material_code == "191202")).one()
     assert product.mass_g == 8_500_000
 
 
-def test_a_stale_form_gets_a_conflict_message(as_person, ctx):
-    code = register(ctx)
+def test_a_stale_form_gets_a_conflict_message(as_person, db_session):
+    code = register(db_session)
     alice, anna = as_person("alice"), as_person("anna")
     stale = form_fields(anna.get(f"/b/{code}/ship").get_data(as_text=True), "ship")
     fresh = form_fields(alice.get(f"/b/{code}/ship").get_data(as_text=True), "ship")
     details = {
-        "destination": str(company_id(ctx, "Cement")),
+        "destination": str(company_id(db_session, "Cement")),
         "carrier": "c",
         "vehicle": "v",
         "distance_km": "9",
@@ -198,11 +197,11 @@ def test_a_stale_form_gets_a_conflict_message(as_person, ctx):
     response = post(anna, f"/b/{code}/ship", stale | details)
     assert response.status_code == 409
     assert "changed since you opened it" in response.get_data(as_text=True)
-    assert events(ctx) == 2
+    assert events(db_session) == 2
 
 
-def test_scan_fallback_accepts_typed_codes(as_person, ctx):
-    code = register(ctx)
+def test_scan_fallback_accepts_typed_codes(as_person, db_session):
+    code = register(db_session)
     client = as_person("alice")
     typed = "-".join(code[i : i + 4] for i in range(0, 26, 4)).lower().replace("1", "l")
     response = client.get("/scan", query_string={"code": typed})
@@ -221,14 +220,14 @@ def test_scan_page_is_self_hosted(as_person):
     assert "http://" not in html.replace("http://www.w3.org", "")
 
 
-def test_label_url_after_login_returns_to_the_batch(client, ctx):
-    code = register(ctx)
+def test_label_url_after_login_returns_to_the_batch(client, db_session):
+    code = register(db_session)
     response = client.get(f"/b/{code}")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/login?next=%2Fb%2F{code}"
     login_page = client.get(response.headers["Location"]).get_data(as_text=True)
     token = re.search(r'"X-CSRFToken": "([^"]+)"', login_page).group(1)
-    from tests.conftest import PASSWORD
+    from tests.helpers import PASSWORD
 
     response = client.post(
         "/login",
@@ -242,21 +241,21 @@ def test_label_url_after_login_returns_to_the_batch(client, ctx):
     assert response.status_code == 303 and response.headers["Location"] == f"/b/{code}"
 
 
-def test_unknown_and_foreign_codes_are_404(as_person, ctx):
-    code = register(ctx, who="carl")
+def test_unknown_and_foreign_codes_are_404(as_person, db_session):
+    code = register(db_session, who="carl")
     assert as_person("alice").get(f"/b/{code}").status_code == 404
     assert as_person("alice").get("/b/" + "0" * 26).status_code == 404
     assert as_person("mia").get(f"/b/{code}").status_code == 200
 
 
-def test_lowercase_label_urls_redirect_to_the_canonical_one(as_person, ctx):
-    code = register(ctx)
+def test_lowercase_label_urls_redirect_to_the_canonical_one(as_person, db_session):
+    code = register(db_session)
     response = as_person("alice").get(f"/b/{code.lower()}")
     assert response.status_code == 302 and response.headers["Location"] == f"/b/{code}"
 
 
-def test_htmx_filter_gets_the_table_fragment(as_person, ctx):
-    register(ctx)
+def test_htmx_filter_gets_the_table_fragment(as_person, db_session):
+    register(db_session)
     client = as_person("alice")
     fragment = client.get("/?status=held", headers={"HX-Request": "true"})
     assert "HX-Request" in fragment.headers["Vary"]
@@ -265,7 +264,7 @@ def test_htmx_filter_gets_the_table_fragment(as_person, ctx):
     assert "<html" in full.get_data(as_text=True)
 
 
-def test_admin_creates_company_and_user(as_person, ctx):
+def test_admin_creates_company_and_user(as_person, db_session):
     client = as_person("ada")
     response = post(
         client,
@@ -277,7 +276,7 @@ def test_admin_creates_company_and_user(as_person, ctx):
         client, "/admin/companies", {"name": "X", "sector": "s", "lat": "95", "lon": "121"}
     )
     assert response.status_code == 422 and "lat" in response.get_data(as_text=True)
-    paper = company_id(ctx, "Paper Mill")
+    paper = company_id(db_session, "Paper Mill")
     response = post(
         client,
         "/admin/users",
@@ -310,8 +309,8 @@ def test_admin_creates_company_and_user(as_person, ctx):
     assert pia.status_code == 303
 
 
-def test_the_material_list_loads_when_needed_and_is_cached(as_person, ctx):
-    code = register(ctx)
+def test_the_material_list_loads_when_needed_and_is_cached(as_person, db_session):
+    code = register(db_session)
     client = as_person("alice")
     form = client.get(f"/b/{code}/close", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert form.count("<option value=") < 100  # the 842 codes are not in the close form

@@ -5,12 +5,11 @@ from sqlmodel import func, select
 
 from circularity.extensions import limiter
 from circularity.models import Event, User
-from tests.circularity.helpers import register, ship
-from tests.conftest import PASSWORD, csrf_token, login, new_id, post
+from tests.helpers import PASSWORD, csrf_token, login, new_id, post, register, ship
 
 
-def test_passwords_are_argon2_hashes(ctx):
-    user = ctx.exec(select(User).where(User.email == "alice@park.test")).one()
+def test_passwords_are_argon2_hashes(db_session):
+    user = db_session.exec(select(User).where(User.email == "alice@park.test")).one()
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
 
@@ -27,11 +26,11 @@ def test_wrong_password_and_unknown_email_look_the_same(client):
     assert "Wrong email or password" in wrong.get_data(as_text=True)
 
 
-def test_disabled_accounts_cannot_log_in(client, ctx):
-    user = ctx.exec(select(User).where(User.email == "bob@park.test")).one()
+def test_disabled_accounts_cannot_log_in(client, db_session):
+    user = db_session.exec(select(User).where(User.email == "bob@park.test")).one()
     user.active = False
-    ctx.add(user)
-    ctx.commit()
+    db_session.add(user)
+    db_session.commit()
     response = client.post(
         "/login",
         data={"email": "bob@park.test", "password": PASSWORD, "csrf_token": csrf_token(client)},
@@ -39,8 +38,8 @@ def test_disabled_accounts_cannot_log_in(client, ctx):
     assert response.status_code == 401
 
 
-def test_every_post_needs_the_csrf_token(as_person, ctx):
-    code = register(ctx)
+def test_every_post_needs_the_csrf_token(as_person, db_session):
+    code = register(db_session)
     client = as_person("alice")
     for url in [
         "/batches",
@@ -53,10 +52,10 @@ def test_every_post_needs_the_csrf_token(as_person, ctx):
         response = client.post(url, data={"client_event_id": new_id()})
         assert response.status_code == 400, url
         assert "csrf_token" in response.get_data(as_text=True)
-    assert ctx.exec(select(func.count()).select_from(Event)).one() == 1
+    assert db_session.exec(select(func.count()).select_from(Event)).one() == 1
 
 
-def test_htmx_requests_send_the_token_in_a_header(as_person, ctx):
+def test_htmx_requests_send_the_token_in_a_header(as_person, db_session):
     client = as_person("alice")
     token = csrf_token(client)
     response = client.post(
@@ -109,10 +108,10 @@ def test_open_redirects_are_refused(client):
     login(client, "alice")
 
 
-def test_get_requests_change_nothing(app, as_person, ctx):
-    code = register(ctx)
-    ship(ctx, code)
-    before = ctx.exec(select(func.count()).select_from(Event)).one()
+def test_get_requests_change_nothing(app, as_person, db_session):
+    code = register(db_session)
+    ship(db_session, code)
+    before = db_session.exec(select(func.count()).select_from(Event)).one()
     rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and "static" not in r.rule]
     for name in ("alice", "bob", "mia", "ada"):
         client = as_person(name)
@@ -121,8 +120,8 @@ def test_get_requests_change_nothing(app, as_person, ctx):
             for suffix in ("", "?code=" + code):
                 response = client.get(url + suffix)
                 assert response.status_code < 500, (url, response.status_code)
-    ctx.expire_all()
-    assert ctx.exec(select(func.count()).select_from(Event)).one() == before
+    db_session.expire_all()
+    assert db_session.exec(select(func.count()).select_from(Event)).one() == before
 
 
 @pytest.mark.parametrize("url", ["/", "/scan", "/batches/new", "/labels", "/admin/"])

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import func, select
 
 from circularity.models import Event, MonthlyFlow
-from tests.circularity.test_aggregates import history
+from tests.circularity.analysis.test_monthly_totals import history
 
 
 @pytest.mark.parametrize("who, status", [("alice", 403), ("bob", 403), ("cora", 200),
@@ -33,8 +33,8 @@ def test_a_bad_period_names_the_field(as_person):
     assert response.status_code == 422
 
 
-def test_the_page_shows_the_figures_with_links_to_what_is_behind_them(ctx, as_person):
-    history(ctx)
+def test_the_page_shows_the_figures_with_links_to_what_is_behind_them(db_session, as_person):
+    history(db_session)
     html = as_person("mia").get("/dashboard/?period=2025").get_data(as_text=True)
     assert "72.9 %" in html and "76.7 %" in html
     assert "25.800 t" in html
@@ -48,8 +48,8 @@ def test_the_page_shows_the_figures_with_links_to_what_is_behind_them(ctx, as_pe
     assert "/carbon/credits" not in coordinator
 
 
-def test_the_csv_files_carry_the_page_numbers(ctx, as_person):
-    history(ctx)
+def test_the_csv_files_carry_the_page_numbers(db_session, as_person):
+    history(db_session)
     client = as_person("mia")
     html = client.get("/dashboard/?period=2025").get_data(as_text=True)
     indicators = list(csv.reader(io.StringIO(
@@ -71,8 +71,8 @@ def test_the_csv_files_carry_the_page_numbers(ctx, as_person):
         assert client.get(f"/dashboard/{name}.csv").status_code == 200
 
 
-def test_the_pdf_opens_and_holds_the_headline_figures(ctx, as_person):
-    history(ctx)
+def test_the_pdf_opens_and_holds_the_headline_figures(db_session, as_person):
+    history(db_session)
     response = as_person("mia").get("/dashboard/report.pdf?period=2025")
     assert response.mimetype == "application/pdf"
     document = pypdfium2.PdfDocument(response.data)
@@ -82,14 +82,14 @@ def test_the_pdf_opens_and_holds_the_headline_figures(ctx, as_person):
     assert "Steelworks" in text and "2025-01" in text
 
 
-def test_reading_the_dashboard_changes_nothing(ctx, as_person):
-    history(ctx)
+def test_reading_the_dashboard_changes_nothing(db_session, as_person):
+    history(db_session)
 
     def state():
-        ctx.expire_all()
-        return (ctx.exec(select(func.count()).select_from(Event)).one(),
-                ctx.exec(select(func.sum(MonthlyFlow.mass_g))).one(),
-                ctx.exec(select(func.count()).select_from(MonthlyFlow)).one())  # fmt: skip
+        db_session.expire_all()
+        return (db_session.exec(select(func.count()).select_from(Event)).one(),
+                db_session.exec(select(func.sum(MonthlyFlow.mass_g))).one(),
+                db_session.exec(select(func.count()).select_from(MonthlyFlow)).one())  # fmt: skip
 
     before = state()
     client = as_person("mia")
@@ -99,7 +99,7 @@ def test_reading_the_dashboard_changes_nothing(ctx, as_person):
     assert state() == before
 
 
-def test_months_without_closings_have_no_rate(as_person, ctx):
+def test_months_without_closings_have_no_rate(as_person, db_session):
     # Nothing was treated in these months: the rate is undefined, shown empty, never 0 %.
     client = as_person("mia")
     rows = list(csv.reader(io.StringIO(

@@ -8,8 +8,7 @@ from circularity.db import get_session
 from circularity.models import Event
 from circularity.services import custody
 from circularity.services.errors import Conflict
-from tests.circularity.helpers import register
-from tests.conftest import company_id, new_id, person
+from tests.helpers import company_id, new_id, person, register
 
 
 def race(app, action, people: list[str]) -> list:
@@ -36,10 +35,10 @@ def race(app, action, people: list[str]) -> list:
     return results
 
 
-def test_one_shipment_wins(app, ctx):
-    code = register(ctx)
-    destinations = [company_id(ctx, "Recycler"), company_id(ctx, "Cement")]
-    ctx.commit()
+def test_one_shipment_wins(app, db_session):
+    code = register(db_session)
+    destinations = [company_id(db_session, "Recycler"), company_id(db_session, "Cement")]
+    db_session.commit()
 
     def ship(session, user):
         target = destinations[0] if user.email.startswith("alice") else destinations[1]
@@ -58,19 +57,23 @@ def test_one_shipment_wins(app, ctx):
     conflicts = [r for r in results if isinstance(r, Conflict)]
     assert len(conflicts) == 1, results
     assert "transit" in conflicts[0].message or "changed" in conflicts[0].message
-    ctx.expire_all()
+    db_session.expire_all()
     assert (
-        ctx.exec(select(func.count()).select_from(Event).where(Event.operation == "ship")).one()
+        db_session.exec(
+            select(func.count()).select_from(Event).where(Event.operation == "ship")
+        ).one()
         == 1
     )
-    assert custody.access.get_batch(ctx, person(ctx, "mia"), code).status == "in_transit"
+    assert (
+        custody.access.get_batch(db_session, person(db_session, "mia"), code).status == "in_transit"
+    )
 
 
-def test_racing_splits_never_take_more_than_the_batch(app, ctx):
+def test_racing_splits_never_take_more_than_the_batch(app, db_session):
     # Eight people split 2 t off an 18 t batch at once: all fit (16 t). Then eight more try to
     # split 1.5 t off the 2 t left: exactly one fits.
-    code = register(ctx, quantity="18")
-    ctx.commit()
+    code = register(db_session, quantity="18")
+    db_session.commit()
 
     def split(amount):
         def act(session, user):
@@ -86,8 +89,8 @@ def test_racing_splits_never_take_more_than_the_batch(app, ctx):
 
     second = race(app, _tolerant(split("1.5"), InvalidInput), ["alice", "anna"] * 4)
     assert sum(not isinstance(r, Exception) for r in second) == 1
-    ctx.expire_all()
-    assert custody.access.get_batch(ctx, person(ctx, "mia"), code).mass_g == 500_000
+    db_session.expire_all()
+    assert custody.access.get_batch(db_session, person(db_session, "mia"), code).mass_g == 500_000
 
 
 def _tolerant(action, error_type):

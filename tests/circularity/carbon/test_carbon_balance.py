@@ -10,8 +10,7 @@ from circularity.cli import cli
 from circularity.models import Factor, FactorSet, InventoryEntry
 from circularity.services.carbon import balance, credits, factors
 from circularity.services.carbon.csvfiles import RejectedFile
-from tests.circularity.helpers import close, register
-from tests.conftest import person
+from tests.helpers import close, person, register
 
 GOOD_SET = "material,kind,route,value,unit,source\nGlass,disposal,landfill,9,kg CO2e/t,row 1\n"
 BAD_SET = (
@@ -33,18 +32,20 @@ def meta(**kw):
     return values | kw
 
 
-def test_a_factor_file_with_bad_rows_is_rejected_whole_with_a_report(ctx):
+def test_a_factor_file_with_bad_rows_is_rejected_whole_with_a_report(db_session):
     with pytest.raises(RejectedFile) as caught:
-        factors.import_set(ctx, person(ctx, "mia"), data=BAD_SET, **meta())
+        factors.import_set(db_session, person(db_session, "mia"), data=BAD_SET, **meta())
     report = [(p.row, p.column) for p in caught.value.problems]
     assert report == [(3, "route"), (4, "value"), (5, "value"), (5, "unit"), (6, "route")]
     assert "Row 2 already gives this factor" in caught.value.problems[-1].problem
-    assert count(ctx, FactorSet) == count(ctx, Factor) == 0
+    assert count(db_session, FactorSet) == count(db_session, Factor) == 0
 
 
-def test_a_file_without_the_columns_is_rejected_at_row_one(ctx):
+def test_a_file_without_the_columns_is_rejected_at_row_one(db_session):
     with pytest.raises(RejectedFile) as caught:
-        factors.import_set(ctx, person(ctx, "mia"), data="material,value\nGlass,1\n", **meta())
+        factors.import_set(
+            db_session, person(db_session, "mia"), data="material,value\nGlass,1\n", **meta()
+        )
     assert {(p.row, p.column) for p in caught.value.problems} == {
         (1, "kind"),
         (1, "route"),
@@ -52,31 +53,35 @@ def test_a_file_without_the_columns_is_rejected_at_row_one(ctx):
     }
 
 
-def test_a_good_file_imports_and_converts_units(ctx):
+def test_a_good_file_imports_and_converts_units(db_session):
     data = GOOD_SET + "Glass,production,primary,1.2,t CO2e/short ton,\n"
-    library = factors.import_set(ctx, person(ctx, "mia"), data=data.encode(), **meta())
+    library = factors.import_set(
+        db_session, person(db_session, "mia"), data=data.encode(), **meta()
+    )
     primary = library.factors[("Glass", "production", "primary")]
     assert primary.value == pytest.approx(1200 / 0.90718474)
     assert (primary.value_given, primary.unit_given) == (1.2, "t CO2e/short ton")
     with pytest.raises(Exception, match="exists"):
-        factors.import_set(ctx, person(ctx, "mia"), data=GOOD_SET, **meta())
+        factors.import_set(db_session, person(db_session, "mia"), data=GOOD_SET, **meta())
     with pytest.raises(Exception, match="exists"):
-        factors.import_set(ctx, person(ctx, "mia"), data=GOOD_SET, **meta(key="defra-2025"))
+        factors.import_set(
+            db_session, person(db_session, "mia"), data=GOOD_SET, **meta(key="defra-2025")
+        )
 
 
-def test_shipped_sets_carry_source_edition_and_licence(ctx):
-    defra, epa = factors.get_set(ctx, "defra-2025"), factors.get_set(ctx, "epa-hub")
+def test_shipped_sets_carry_source_edition_and_licence(db_session):
+    defra, epa = factors.get_set(db_session, "defra-2025"), factors.get_set(db_session, "epa-hub")
     assert "Open Government Licence v3.0" in defra.licence
     assert "public domain" in epa.licence and "short ton" in epa.source
     assert defra.factors[("Metal: scrap metal", "production", "primary")].value == 3473.11953
     assert defra.factors[("all", "freight", "road")].value == 0.10163
     # EPA lacks production factors, so they come from its base set, DEFRA 2025.
-    found = factors.lookup(ctx, epa, "Metal: scrap metal", "production", "primary")
+    found = factors.lookup(db_session, epa, "Metal: scrap metal", "production", "primary")
     assert (found.set_key, found.value) == ("defra-2025", 3473.11953)
-    assert factors.lookup(ctx, epa, "Glass", "disposal", "landfill").set_key == "epa-hub"
+    assert factors.lookup(db_session, epa, "Glass", "disposal", "landfill").set_key == "epa-hub"
 
 
-def test_inventory_file_with_bad_rows_is_rejected_whole(ctx):
+def test_inventory_file_with_bad_rows_is_rejected_whole(db_session):
     data = (
         "area,year,month,tco2e\n"
         "energy,2026,3,50\n"
@@ -85,7 +90,7 @@ def test_inventory_file_with_bad_rows_is_rejected_whole(ctx):
         "energy,2026,3,51\n"  # row 5: repeats row 2
     )
     with pytest.raises(RejectedFile) as caught:
-        balance.import_inventory(ctx, person(ctx, "mia"), data)
+        balance.import_inventory(db_session, person(db_session, "mia"), data)
     assert [(p.row, p.column) for p in caught.value.problems] == [
         (3, "area"),
         (4, "year"),
@@ -93,27 +98,30 @@ def test_inventory_file_with_bad_rows_is_rejected_whole(ctx):
         (4, "tco2e"),
         (5, "month"),
     ]
-    assert count(ctx, InventoryEntry) == 0
+    assert count(db_session, InventoryEntry) == 0
 
 
-def test_balance_by_hand(ctx):
-    mia = person(ctx, "mia")
+def test_balance_by_hand(db_session):
+    mia = person(db_session, "mia")
     # Baseline 2024: eight areas × 100 t = 800 t. Target 2028: the path allows 800 × 2/4 =
     # 400 t in 2026, 400/12 = 33.3333 t a month.
     lines = [f"{area},2024,,100" for area in balance.INVENTORY_AREAS]
     lines += ["energy,2026,3,50", "industry,2026,3,30"]
-    assert balance.import_inventory(ctx, mia, "area,year,month,tco2e\n" + "\n".join(lines)) == 10
-    balance.record_inventory(ctx, mia, area="energy", year="2026", month="3", tco2e="60")
+    assert (
+        balance.import_inventory(db_session, mia, "area,year,month,tco2e\n" + "\n".join(lines))
+        == 10
+    )
+    balance.record_inventory(db_session, mia, area="energy", year="2026", month="3", tco2e="60")
     # 10 t of scrap recycled on site in March 2026: 10 × 4.29743 + 17666.9594 = 17709.9337 kg
     close(
-        ctx,
-        register(ctx),
+        db_session,
+        register(db_session),
         who="alice",
         operation="R4",
         event_time=datetime(2026, 3, 15, tzinfo=UTC),
     )
-    credits.book_credits(ctx)
-    result = balance.balance(ctx)
+    credits.book_credits(db_session)
+    result = balance.balance(db_session)
     assert (result.baseline_year, result.baseline_t, result.target_year) == (2024, 800, 2028)
     base, year = result.years
     assert (base.year, base.inventory_t, base.path_t, base.gap_t, base.complete) == (
@@ -135,16 +143,16 @@ def test_balance_by_hand(ctx):
     assert march.gap_t == pytest.approx(72.2900663 - 400 / 12)
 
 
-def test_a_form_value_out_of_range_is_refused(ctx):
+def test_a_form_value_out_of_range_is_refused(db_session):
     with pytest.raises(Exception, match="month"):
         balance.record_inventory(
-            ctx, person(ctx, "mia"), area="energy", year="2026", month="14", tco2e="1"
+            db_session, person(db_session, "mia"), area="energy", year="2026", month="14", tco2e="1"
         )
-    assert count(ctx, InventoryEntry) == 0
+    assert count(db_session, InventoryEntry) == 0
 
 
-def test_cli_books_and_rejects_bad_files_with_status_two(app, ctx, database_url, tmp_path):
-    close(ctx, register(ctx), who="alice", operation="R4")
+def test_cli_books_and_rejects_bad_files_with_status_two(app, db_session, database_url, tmp_path):
+    close(db_session, register(db_session), who="alice", operation="R4")
     runner = CliRunner()
     env = {"DATABASE_URL": database_url}
     result = runner.invoke(cli, ["credit"], env=env)
@@ -171,7 +179,7 @@ def test_cli_books_and_rejects_bad_files_with_status_two(app, ctx, database_url,
     result = runner.invoke(cli, args, env=env)
     assert result.exit_code == 2
     assert "row 3, route:" in result.output and "row 6, route:" in result.output
-    assert count(ctx, FactorSet) == 0
+    assert count(db_session, FactorSet) == 0
     good = tmp_path / "good.csv"
     good.write_text(GOOD_SET)
     args[1] = str(good)

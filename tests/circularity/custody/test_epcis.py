@@ -10,11 +10,10 @@ from click.testing import CliRunner
 
 from circularity.cli import cli
 from circularity.services import custody
-from tests.circularity.helpers import close, receive, register, ship
-from tests.conftest import new_id, person
+from tests.helpers import close, new_id, person, receive, register, ship
 
 SCHEMA = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "epcis" / "EPCIS-JSON-Schema.json"
+    Path(__file__).resolve().parents[4] / "shared" / "data" / "epcis" / "EPCIS-JSON-Schema.json"
 )
 
 
@@ -42,8 +41,8 @@ def every_operation(session) -> None:
     close(session, last, operation="D1")
 
 
-def test_export_is_valid_epcis(app, ctx, validator, tmp_path):
-    every_operation(ctx)
+def test_export_is_valid_epcis(app, db_session, validator, tmp_path):
+    every_operation(db_session)
     out = tmp_path / "events.json"
     result = CliRunner().invoke(
         cli, ["epcis", "-o", str(out)], env={"DATABASE_URL": app.config["DATABASE_URL"]}

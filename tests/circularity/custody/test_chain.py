@@ -12,7 +12,7 @@ from circularity.cli import cli
 from circularity.db import is_postgres
 from circularity.models import Event
 from circularity.services.custody import chain
-from tests.circularity.helpers import receive, register, ship
+from tests.helpers import receive, register, ship
 
 
 def five_events(session) -> list[Event]:
@@ -36,12 +36,12 @@ def drop_guards(session) -> None:
     session.commit()
 
 
-def test_intact_chain_verifies(ctx):
-    events = five_events(ctx)
+def test_intact_chain_verifies(db_session):
+    events = five_events(db_session)
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     assert events[0].prev_hash == chain.GENESIS
     assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
-    result = chain.verify(ctx)
+    result = chain.verify(db_session)
     assert (result.ok, result.events) == (True, 5)
 
 
@@ -53,89 +53,89 @@ def test_intact_chain_verifies(ctx):
         "UPDATE eventbatch SET mass_delta_g = 0",
     ],
 )
-def test_the_database_refuses_to_rewrite_history(ctx, statement):
-    five_events(ctx)
+def test_the_database_refuses_to_rewrite_history(db_session, statement):
+    five_events(db_session)
     with pytest.raises(DBAPIError, match="append-only"):
-        ctx.execute(text(statement))
-    ctx.rollback()
-    assert chain.verify(ctx).ok
+        db_session.execute(text(statement))
+    db_session.rollback()
+    assert chain.verify(db_session).ok
 
 
-def test_an_altered_payload_is_named(ctx):
-    events = five_events(ctx)
-    drop_guards(ctx)
+def test_an_altered_payload_is_named(db_session):
+    events = five_events(db_session)
+    drop_guards(db_session)
     payload = json.loads(events[2].payload)
     payload["quantityList"][0]["quantity"] = "9000"
-    ctx.execute(
+    db_session.execute(
         text("UPDATE event SET payload = :p WHERE seq = 3"), {"p": chain.canonical(payload)}
     )
-    ctx.commit()
-    result = chain.verify(ctx)
+    db_session.commit()
+    result = chain.verify(db_session)
     assert (result.ok, result.seq, result.events) == (False, 3, 2)
     assert "event 3 was altered" in result.problem
 
 
-def test_an_altered_column_is_named(ctx):
-    five_events(ctx)
-    drop_guards(ctx)
-    ctx.execute(text("UPDATE event SET distance_km = 1.0 WHERE seq = 2"))
-    ctx.commit()
-    result = chain.verify(ctx)
+def test_an_altered_column_is_named(db_session):
+    five_events(db_session)
+    drop_guards(db_session)
+    db_session.execute(text("UPDATE event SET distance_km = 1.0 WHERE seq = 2"))
+    db_session.commit()
+    result = chain.verify(db_session)
     assert result.seq == 2 and "distance_km" in result.problem
 
 
-def test_an_altered_ledger_is_named(ctx):
-    events = five_events(ctx)
-    drop_guards(ctx)
-    ctx.execute(
+def test_an_altered_ledger_is_named(db_session):
+    events = five_events(db_session)
+    drop_guards(db_session)
+    db_session.execute(
         text("UPDATE eventbatch SET mass_delta_g = 1 WHERE event_id = :id"), {"id": events[3].id}
     )
-    ctx.commit()
-    result = chain.verify(ctx)
+    db_session.commit()
+    result = chain.verify(db_session)
     assert result.seq == 4 and "ledger" in result.problem
 
 
-def test_a_missing_event_is_named(ctx):
-    events = five_events(ctx)
-    drop_guards(ctx)
-    ctx.execute(text("DELETE FROM eventbatch WHERE event_id = :id"), {"id": events[1].id})
-    ctx.execute(text("DELETE FROM event WHERE seq = 2"))
-    ctx.commit()
-    result = chain.verify(ctx)
+def test_a_missing_event_is_named(db_session):
+    events = five_events(db_session)
+    drop_guards(db_session)
+    db_session.execute(text("DELETE FROM eventbatch WHERE event_id = :id"), {"id": events[1].id})
+    db_session.execute(text("DELETE FROM event WHERE seq = 2"))
+    db_session.commit()
+    result = chain.verify(db_session)
     assert result.seq == 3 and "event 2 is missing" in result.problem
 
 
-def test_a_missing_last_event_is_named(ctx):
-    events = five_events(ctx)
-    drop_guards(ctx)
-    ctx.execute(text("DELETE FROM eventbatch WHERE event_id = :id"), {"id": events[4].id})
-    ctx.execute(text("DELETE FROM event WHERE seq = 5"))
-    ctx.commit()
-    result = chain.verify(ctx)
+def test_a_missing_last_event_is_named(db_session):
+    events = five_events(db_session)
+    drop_guards(db_session)
+    db_session.execute(text("DELETE FROM eventbatch WHERE event_id = :id"), {"id": events[4].id})
+    db_session.execute(text("DELETE FROM event WHERE seq = 5"))
+    db_session.commit()
+    result = chain.verify(db_session)
     assert not result.ok and "event 5 and later are missing" in result.problem
 
 
-def test_reordered_events_are_named(ctx):
-    five_events(ctx)
-    drop_guards(ctx)
+def test_reordered_events_are_named(db_session):
+    five_events(db_session)
+    drop_guards(db_session)
     # Swap the sequence numbers of events 3 and 4.
-    ctx.execute(text("UPDATE event SET seq = -3 WHERE seq = 3"))
-    ctx.execute(text("UPDATE event SET seq = 3 WHERE seq = 4"))
-    ctx.execute(text("UPDATE event SET seq = 4 WHERE seq = -3"))
-    ctx.commit()
-    result = chain.verify(ctx)
+    db_session.execute(text("UPDATE event SET seq = -3 WHERE seq = 3"))
+    db_session.execute(text("UPDATE event SET seq = 3 WHERE seq = 4"))
+    db_session.execute(text("UPDATE event SET seq = 4 WHERE seq = -3"))
+    db_session.commit()
+    result = chain.verify(db_session)
     assert result.seq == 3 and "reordered" in result.problem
 
 
-def test_verify_command_exit_status(app, ctx):
-    five_events(ctx)
+def test_verify_command_exit_status(app, db_session):
+    five_events(db_session)
     runner = CliRunner()
     env = {"DATABASE_URL": app.config["DATABASE_URL"]}
     ok = runner.invoke(cli, ["verify"], env=env)
     assert ok.exit_code == 0 and "OK: 5 events" in ok.output
-    drop_guards(ctx)
-    ctx.execute(text("UPDATE event SET biz_step = 'x' WHERE seq = 4"))
-    ctx.commit()
+    drop_guards(db_session)
+    db_session.execute(text("UPDATE event SET biz_step = 'x' WHERE seq = 4"))
+    db_session.commit()
     broken = runner.invoke(cli, ["verify"], env=env)
     assert broken.exit_code == 1
     assert "event 4 was altered" in broken.output

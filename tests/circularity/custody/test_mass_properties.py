@@ -16,7 +16,7 @@ from circularity.db import get_engine
 from circularity.models import Batch, Event, EventBatch
 from circularity.services import custody
 from circularity.services.errors import ServiceError
-from tests.conftest import company_id, new_id, person
+from tests.helpers import company_id, new_id, person
 
 STAFF = ["alice", "bob", "carl"]
 COMPANY = {"alice": "Steelworks", "bob": "Recycler", "carl": "Cement"}

@@ -13,8 +13,7 @@ from PIL import Image
 from sqlmodel import func, select
 
 from circularity.models import Batch, ChainHead, Event
-from tests.circularity.helpers import close, receive, register, ship
-from tests.conftest import company_id
+from tests.helpers import close, company_id, receive, register, ship
 
 PERIOD = "start=2025-01-01&end=2025-01-31"
 
@@ -23,37 +22,37 @@ def noon(day: int) -> datetime:
     return datetime(2025, 1, day, 12, tzinfo=UTC)
 
 
-def short_receipt(ctx) -> str:
+def short_receipt(db_session) -> str:
     """10 t sent by the steelworks, 6 t weighed by the recycler: a gross misreport."""
-    code = register(ctx, "alice", "10", event_time=noon(10))
-    ship(ctx, code, "alice", event_time=noon(11))
-    receive(ctx, code, "bob", "6", reason="half the load missing", event_time=noon(12))
+    code = register(db_session, "alice", "10", event_time=noon(10))
+    ship(db_session, code, "alice", event_time=noon(11))
+    receive(db_session, code, "bob", "6", reason="half the load missing", event_time=noon(12))
     return code
 
 
-def recycled(ctx) -> tuple[str, str]:
+def recycled(db_session) -> tuple[str, str]:
     """Two batches of scrap to the recycler (3 t and 2 t), recycled there by R4."""
-    codes = [register(ctx, "alice", q, event_time=noon(10)) for q in ("3", "2")]
+    codes = [register(db_session, "alice", q, event_time=noon(10)) for q in ("3", "2")]
     for code, q in zip(codes, ("3", "2"), strict=True):
-        ship(ctx, code, "alice", event_time=noon(11))
-        receive(ctx, code, "bob", q, event_time=noon(12))
-        close(ctx, code, "bob", "R4", event_time=noon(13))
+        ship(db_session, code, "alice", event_time=noon(11))
+        receive(db_session, code, "bob", q, event_time=noon(12))
+        close(db_session, code, "bob", "R4", event_time=noon(13))
     return codes[0], codes[1]
 
 
-def state(ctx) -> tuple:
-    ctx.expire_all()
+def state(db_session) -> tuple:
+    db_session.expire_all()
     return (
-        ctx.exec(select(func.count()).select_from(Event)).one(),
-        ctx.exec(select(func.count()).select_from(Batch)).one(),
-        ctx.get(ChainHead, 1).hash,
+        db_session.exec(select(func.count()).select_from(Event)).one(),
+        db_session.exec(select(func.count()).select_from(Batch)).one(),
+        db_session.get(ChainHead, 1).hash,
     )
 
 
-def test_reconciliation_flags_the_misreported_flow_and_links_its_batch(ctx, as_person):
-    code = short_receipt(ctx)
-    steel, recycler = company_id(ctx, "Steelworks"), company_id(ctx, "Recycler")
-    before = state(ctx)
+def test_reconciliation_flags_the_misreported_flow_and_links_its_batch(db_session, as_person):
+    code = short_receipt(db_session)
+    steel, recycler = company_id(db_session, "Steelworks"), company_id(db_session, "Recycler")
+    before = state(db_session)
     page = as_person("mia").get(f"/analysis/reconcile?{PERIOD}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -66,18 +65,18 @@ def test_reconciliation_flags_the_misreported_flow_and_links_its_batch(ctx, as_p
     balances = html.split('id="balances"', 1)[1]
     row = balances.split(f'data-process="c{recycler}"', 1)[1].split("</tr>", 1)[0]
     assert "4 t" in row and "⚠" in row
-    assert state(ctx) == before
+    assert state(db_session) == before
 
 
-def test_a_consistent_period_is_called_consistent(ctx, as_person):
-    recycled(ctx)
+def test_a_consistent_period_is_called_consistent(db_session, as_person):
+    recycled(db_session)
     html = as_person("cora").get(f"/analysis/reconcile?{PERIOD}").get_data(as_text=True)
     assert "Consistent: the reported flows agree" in html
     assert "No flow is flagged." in html
 
 
-def test_indicator_page_shows_figures_with_their_sources(ctx, as_person):
-    recycled(ctx)
+def test_indicator_page_shows_figures_with_their_sources(db_session, as_person):
+    recycled(db_session)
     page = as_person("ada").get(f"/analysis/?{PERIOD}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -90,10 +89,10 @@ def test_indicator_page_shows_figures_with_their_sources(ctx, as_person):
     ElementTree.fromstring(re.search(r"<svg.*?</svg>", html, re.S).group(0))
 
 
-def test_company_and_material_scopes(ctx, as_person):
-    recycled(ctx)
+def test_company_and_material_scopes(db_session, as_person):
+    recycled(db_session)
     client = as_person("mia")
-    recycler = company_id(ctx, "Recycler")
+    recycler = company_id(db_session, "Recycler")
     html = client.get(f"/analysis/?{PERIOD}&company={recycler}").get_data(as_text=True)
     assert "<h1>Recycler" in html
     html = client.get(f"/analysis/?{PERIOD}&material=170405&by=material").get_data(as_text=True)
@@ -103,10 +102,10 @@ def test_company_and_material_scopes(ctx, as_person):
     assert response.status_code == 422 and "material" in response.get_data(as_text=True)
 
 
-def test_drill_down_lists_exactly_the_batches_of_the_flow(ctx, as_person):
-    a, b = recycled(ctx)
-    register(ctx, "alice", "7", event_time=noon(10))  # never shipped: not in the flow
-    steel, recycler = company_id(ctx, "Steelworks"), company_id(ctx, "Recycler")
+def test_drill_down_lists_exactly_the_batches_of_the_flow(db_session, as_person):
+    a, b = recycled(db_session)
+    register(db_session, "alice", "7", event_time=noon(10))  # never shipped: not in the flow
+    steel, recycler = company_id(db_session, "Steelworks"), company_id(db_session, "Recycler")
     page = as_person("mia").get(f"/analysis/flow?{PERIOD}&source=c{steel}&target=c{recycler}")
     assert page.status_code == 200
     table = page.get_data(as_text=True).split('id="flow-batches"', 1)[1]
@@ -115,8 +114,8 @@ def test_drill_down_lists_exactly_the_batches_of_the_flow(ctx, as_person):
     assert missing.status_code == 404
 
 
-def test_sankey_downloads(ctx, as_person):
-    recycled(ctx)
+def test_sankey_downloads(db_session, as_person):
+    recycled(db_session)
     client = as_person("mia")
     svg = client.get(f"/analysis/sankey.svg?{PERIOD}")
     assert svg.mimetype == "image/svg+xml"

@@ -1,0 +1,284 @@
+"""The district credit ledger against hand-computed examples, and every way to count twice.
+
+Factors are DEFRA 2025 (see tests/mfa/test_emissions.py for the same numbers worked by hand);
+ship distances come from the helpers (12.5 km) unless a test ships farther.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import func, select
+
+from circularity.models import Batch, Credit, CreditRun
+from circularity.services import custody
+from circularity.services.carbon import credits, factors
+from circularity.services.errors import Conflict
+from tests.helpers import close, new_id, person, receive, register, ship
+
+
+def batch(session, code) -> Batch:
+    session.expire_all()
+    return session.exec(select(Batch).where(Batch.code == code)).one()
+
+
+def entries(session) -> int:
+    return session.exec(select(func.count()).select_from(Credit)).one()
+
+
+def scrap_recycled(session, tonnes="10"):
+    """alice sends scrap 12.5 km to the Recycler; bob recycles it (R4)."""
+    code = register(session, quantity=tonnes)
+    ship(session, code)
+    receive(session, code, quantity=tonnes)
+    close(session, code, operation="R4")
+    return code
+
+
+def test_recycling_credit_is_the_hand_computed_figure(db_session):
+    # 10 × (8.98311 − 4.68568) + 10 × 1 × (3473.11953 − 1706.42359) − 10 × 12.5 × 0.10163
+    code = scrap_recycled(db_session)
+    run = credits.book_credits(db_session, person(db_session, "mia"))
+    (credit,) = credits.current_credits(db_session)
+    assert credit.batch_id == batch(db_session, code).id
+    assert credit.credit_kg == pytest.approx(17697.22995)
+    assert (credit.route, credit.baseline, credit.factor_set, credit.factor_edition) == (
+        "recycling",
+        "landfill",
+        "defra-2025",
+        "2025",
+    )
+    assert credit.distance_km == pytest.approx(12.5)
+    assert run.entries == 1 and run.factor_set == "defra-2025"
+    assert '"source": "19_504_5112_15_1"' in credit.inputs  # DEFRA's scrap-metal primary row
+    assert credit.substitution == 1.0 and credit.substitution_source == ""
+
+
+def test_composting_is_told_by_its_compost_output(db_session):
+    # 4 t of canteen waste, 12.5 km, composted (R3 making compost 19 05 03):
+    # 4 × (700.30886 − 8.98311) − 4 × 12.5 × 0.10163 = 2765.303 − 5.0815
+    code = register(db_session, material="200108", quantity="4")
+    ship(db_session, code)
+    receive(db_session, code, quantity="4")
+    close(db_session, code, operation="R3", outputs=[("190503", "3", "t", "weighed")])
+    credits.book_credits(db_session)
+    (credit,) = credits.current_credits(db_session)
+    assert credit.route == "composting"
+    assert credit.production_kg == 0
+    assert credit.credit_kg == pytest.approx(2765.303 - 5.0815)
+
+
+def test_anaerobic_digestion_on_site_has_no_transport(db_session):
+    # 2 t of garden waste digested where it arose: 2 × (646.70557 − 8.98311) = 1275.44492
+    code = register(db_session, material="200201", quantity="2")
+    close(db_session, code, who="alice", operation="R3", outputs=[("190606", "1", "t", "weighed")])
+    credits.book_credits(db_session)
+    (credit,) = credits.current_credits(db_session)
+    assert (credit.route, credit.distance_km, credit.transport_kg) == ("anaerobic_digestion", 0, 0)
+    assert credit.credit_kg == pytest.approx(1275.44492)
+
+
+def test_energy_recovery_is_credited_only_when_configured(app, db_session):
+    # 3 t of wooden packaging burnt for energy (R1) 12.5 km away:
+    # 3 × (925.34348 − 4.68568) − 3 × 12.5 × 0.10163 = 2761.9734 − 3.811125
+    code = register(db_session, material="150103", quantity="3")
+    ship(db_session, code)
+    receive(db_session, code, quantity="3")
+    close(db_session, code, operation="R1")
+    with app.app_context():
+        assert credits.book_credits(db_session) is None
+        assert credits.pending(db_session) == []
+        app.config["CARBON_CREDIT_ENERGY_RECOVERY"] = True
+        credits.book_credits(db_session)
+    (credit,) = credits.current_credits(db_session)
+    assert credit.route == "energy_recovery"
+    assert credit.credit_kg == pytest.approx(2761.9734 - 3.811125)
+
+
+def test_unmapped_material_is_shown_and_never_credited(db_session):
+    code = register(db_session, material="100202", quantity="5")  # steel slag: no reviewed mapping
+    close(db_session, code, who="alice", operation="R5")
+    assert credits.book_credits(db_session) is None
+    (found,) = credits.pending(db_session)
+    assert found.mapping.material is None and found.reasons == ["unmapped"]
+    assert factors.mapping("100202").material is None
+    assert entries(db_session) == 0
+
+
+def test_a_missing_factor_is_a_reason_not_a_zero(db_session):
+    code = register(
+        db_session, material="150103", quantity="1"
+    )  # wood: no closed-loop source factor
+    close(db_session, code, who="alice", operation="R3")
+    (found,) = credits.pending(db_session)
+    assert found.reasons == ["no_factor:production:closed_loop_source"]
+    assert credits.book_credits(db_session) is None
+
+
+def test_landfill_and_preliminary_closings_are_not_circular(db_session):
+    for operation in ("D1", "D10", "R13"):
+        close(db_session, register(db_session), who="alice", operation=operation)
+    assert credits.pending(db_session) == []
+    assert credits.book_credits(db_session) is None
+
+
+def test_booking_twice_books_once(db_session):
+    scrap_recycled(db_session)
+    assert credits.book_credits(db_session) is not None
+    assert credits.book_credits(db_session) is None
+    assert credits.book_credits(db_session, factor_set="epa-hub") is None
+    assert entries(db_session) == 1
+    assert db_session.exec(select(func.count()).select_from(CreditRun)).one() == 1
+
+
+def test_the_database_refuses_a_second_first_booking(db_session):
+    scrap_recycled(db_session)
+    credits.book_credits(db_session)
+    (credit,) = credits.current_credits(db_session)
+    duplicate = Credit(**credit.model_dump(exclude={"id", "supersedes_id"}))
+    db_session.add(duplicate)
+    with pytest.raises(IntegrityError):
+        db_session.commit()
+    db_session.rollback()
+
+
+def test_the_ledger_is_append_only(db_session):
+    scrap_recycled(db_session)
+    credits.book_credits(db_session)
+    for statement in ("UPDATE credit SET credit_kg = 0", "DELETE FROM credit"):
+        with pytest.raises(DBAPIError):
+            db_session.execute(text(statement))
+        db_session.rollback()
+    assert entries(db_session) == 1
+
+
+def test_event_order_between_bookings_does_not_matter(db_session):
+    first = register(db_session, quantity="2")
+    second = register(db_session, quantity="3")
+    close(db_session, second, who="alice", operation="R4")
+    credits.book_credits(db_session)
+    close(db_session, first, who="alice", operation="R4")
+    credits.book_credits(db_session)
+    credits.book_credits(db_session)
+    booked = {c.batch_id: c.mass_g for c in credits.current_credits(db_session)}
+    assert booked == {
+        batch(db_session, first).id: 2_000_000,
+        batch(db_session, second).id: 3_000_000,
+    }
+
+
+def test_material_counted_at_an_ancestor_is_not_counted_again(db_session):
+    code = register(db_session, quantity="10")
+    ship(db_session, code)
+    receive(db_session, code)
+    close(db_session, code, operation="R4", outputs=[("170405", "9", "t", "weighed")])
+    output = next(b for b in db_session.exec(select(Batch)).all() if b.origin == "treatment")
+    close(db_session, output.code, operation="R4")
+    credits.book_credits(db_session)
+    assert [c.batch_id for c in credits.current_credits(db_session)] == [batch(db_session, code).id]
+    (found,) = credits.pending(db_session)
+    assert found.reasons == ["counted_at_ancestor"]
+
+
+def test_a_split_part_carries_the_shipments_before_the_split_only(db_session):
+    # 20 t shipped 12.5 km; 5 t split off; the rest shipped another 12.5 km afterwards; the
+    # part is recycled where it is: it travelled 12.5 km.
+    code = register(db_session, quantity="20")
+    ship(db_session, code)
+    receive(db_session, code, quantity="20")
+    outcome = custody.split(
+        db_session, person(db_session, "bob"), code, parts=[("5", "t")], client_event_id=new_id()
+    )
+    part = outcome.batch_codes[1]
+    ship(db_session, code, who="bob", to="Cement")
+    close(db_session, part, operation="R4")
+    credits.book_credits(db_session)
+    (credit,) = credits.current_credits(db_session)
+    assert credit.distance_km == pytest.approx(12.5)
+    assert credit.transport_kg == pytest.approx(5 * 12.5 * 0.10163)
+    assert set(credit.companies.split()) == {
+        str(batch(db_session, code).company_id),
+        str(person(db_session, "alice").company_id),
+    }
+
+
+def test_a_correction_after_crediting_changes_nothing_by_itself(db_session):
+    code = register(db_session, quantity="10")
+    close(db_session, code, who="alice", operation="R4")
+    credits.book_credits(db_session)
+    with pytest.raises(Conflict):
+        custody.correct(
+            db_session,
+            person(db_session, "alice"),
+            code,
+            quantity_value="9",
+            unit="t",
+            reason="scale",
+            client_event_id=new_id(),
+        )
+    assert credits.recalculate(db_session, person(db_session, "mia"), "defra-2025") is None
+    assert entries(db_session) == 1
+
+
+def test_a_new_factor_set_rewrites_nothing_until_an_explicit_recalculation(db_session):
+    scrap_recycled(db_session)
+    credits.book_credits(db_session)
+    (old,) = credits.current_credits(db_session)
+    mia = person(db_session, "mia")
+    # A local set with its own road-freight factor (0.2 kg per t.km); the rest from DEFRA.
+    factors.import_set(
+        db_session,
+        mia,
+        key="cn-local",
+        name="Local freight",
+        edition="2026",
+        source="Example: park logistics survey 2026",
+        licence="CC BY 4.0",
+        base="defra-2025",
+        data="material,kind,route,value,unit\nall,freight,road,200,g CO2e/t.km\n",
+    )
+    assert [c.id for c in credits.current_credits(db_session)] == [old.id]
+    run = credits.recalculate(db_session, mia, "cn-local", note="local freight survey")
+    (new,) = credits.current_credits(db_session)
+    assert (new.revision, new.supersedes_id, new.factor_set) == (2, old.id, "cn-local")
+    # Only transport changes: 10 × 12.5 × (0.2 − 0.10163) = 12.29625 kg less.
+    assert new.credit_kg == pytest.approx(17697.22995 - 12.29625)
+    assert run.kind == "recalculate" and run.note == "local freight survey"
+    assert [c.revision for c in credits.history(db_session, new.batch_id)] == [1, 2]
+    assert credits.get_credit(db_session, old.id).credit_kg == pytest.approx(17697.22995)
+    assert credits.recalculate(db_session, mia, "cn-local") is None  # a retry adds nothing
+    assert entries(db_session) == 2
+
+
+def test_epa_set_converts_short_tons(db_session):
+    code = register(db_session, material="200108", quantity="1")
+    close(db_session, code, who="alice", operation="R3", outputs=[("190503", "1", "t", "weighed")])
+    credits.book_credits(db_session, factor_set="epa-hub")
+    (credit,) = credits.current_credits(db_session)
+    # EPA food waste: landfilled 0.58, composted 0.15 t CO2e per short ton:
+    # 1 × (0.58 − 0.15) × 1000 / 0.90718474 = 473.9939 kg
+    assert credit.credit_kg == pytest.approx(473.9939, abs=1e-3)
+    assert credit.factor_set == "epa-hub"
+
+
+def test_both_mapping_files_are_reviewed_and_disjoint():
+    market = {r["low_code"] for r in factors._csv(factors.DATA / factors.MAPPING_FILES[0])}
+    ours = {r["low_code"] for r in factors._csv(factors.DATA / factors.MAPPING_FILES[1])}
+    assert not market & ours
+    settings = factors.material_settings()
+    for code, entry in factors.mapping_table().items():
+        assert entry.comment, code
+        assert entry.material in settings, entry.material
+    for entry in settings.values():
+        assert entry.baseline in ("landfill", "energy_recovery")
+        assert 0 < entry.substitution <= 1
+
+
+def test_closed_at_is_the_closing_time(db_session):
+    code = register(db_session)
+    when = datetime(2026, 3, 15, 8, 0, tzinfo=UTC)
+    close(db_session, code, who="alice", operation="R4", event_time=when)
+    credits.book_credits(db_session)
+    (credit,) = credits.current_credits(db_session)
+    assert credit.closed_at.replace(tzinfo=UTC) == when
