@@ -51,7 +51,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from circularity import config, db, i18n
     from circularity.extensions import babel, csrf, htmx, limiter, login_manager
-    from circularity.sessions import KeptCookieSessionInterface
     from circularity.web import errors
 
     app = Flask(
@@ -67,7 +66,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     config.finish(app.config)
-    app.session_interface = KeptCookieSessionInterface()
 
     db.init_app(app)
     babel.init_app(app)

@@ -1,5 +1,10 @@
 """Passwords, sessions, CSRF, rate and size limits, and no state change on GET."""
 
+import time
+from datetime import timedelta
+from types import SimpleNamespace
+
+import itsdangerous.timed
 import pytest
 from sqlmodel import func, select
 
@@ -76,6 +81,41 @@ def test_session_cookie_flags(client):
     response = post(client, "/login", {"email": "alice@park.test", "password": PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def _is_sent_to_login(response) -> bool:
+    return response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_an_altered_session_cookie_opens_no_session(as_person):
+    client = as_person("alice")
+    cookie = _session_cookie(client)
+    assert client.get("/").status_code == 200
+    altered = cookie[:-2] + ("A" if cookie[-2] != "A" else "B") + cookie[-1]
+    client.set_cookie("session", altered, domain="localhost")
+    assert _is_sent_to_login(client.get("/"))
+
+
+def test_a_session_cookie_expires_with_the_session_lifetime(as_person, app, monkeypatch):
+    client = as_person("alice")
+    assert client.get("/").status_code == 200
+    app.permanent_session_lifetime = timedelta(hours=1)
+    later = time.time() + 3601
+    monkeypatch.setattr(itsdangerous.timed, "time", SimpleNamespace(time=lambda: later))
+    assert _is_sent_to_login(client.get("/"))
+
+
+def test_a_session_cookie_signed_with_another_key_opens_no_session(as_person, app):
+    client = as_person("alice")
+    cookie = _session_cookie(client)
+    assert client.get("/").status_code == 200
+    app.secret_key = app.config["SECRET_KEY"] = "another secret"
+    client.set_cookie("session", cookie, domain="localhost")
+    assert _is_sent_to_login(client.get("/"))
 
 
 def test_login_is_rate_limited(app, client):
