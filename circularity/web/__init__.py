@@ -15,11 +15,9 @@ def register_blueprints(app: Flask) -> None:
         home,
         market,
         scan,
-        urls,
     )
 
     filters.init_app(app)
-    urls.init_app(app)
 
     for module in (auth, home, batches, scan, admin, analysis, market, carbon, dashboard):
         app.register_blueprint(module.bp)
