@@ -22,7 +22,6 @@ _LAZY = {
     "config": "circularity.config",
     "db": "circularity.db",
     "errors": "circularity.web.errors",
-    "i18n": "circularity.i18n",
     "babel": "circularity.extensions",
     "csrf": "circularity.extensions",
     "htmx": "circularity.extensions",
@@ -49,7 +48,7 @@ def _asset_folder(name: str) -> str:
 def create_app(test_config: dict | None = None) -> Flask:
     from flask import Flask
 
-    from circularity import config, db, i18n
+    from circularity import config, db
     from circularity.extensions import babel, csrf, htmx, limiter, login_manager
     from circularity.web import errors
 
@@ -69,7 +68,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     babel.init_app(app)
-    i18n.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

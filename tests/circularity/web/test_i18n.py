@@ -73,9 +73,9 @@ def test_service_messages_are_translated_in_a_request(app):
     assert error.message == "This batch is closed; nothing more can be done with it."
 
 
-def test_template_gettext_keeps_jinjas_newstyle_meaning(app):
-    """The message is trusted markup, variables are escaped, %% is a percent sign, and a
-    message without either is returned as it is; the same in a template without escaping."""
+def test_templates_use_jinjas_newstyle_gettext(app):
+    """Flask-Babel installs Jinja's newstyle gettext: the message is trusted markup,
+    variables are escaped, %% is a percent sign; the same in a template without escaping."""
     html = app.jinja_env.from_string(
         '{{ _("<b>%(who)s</b> shipped", who="<i>A & B</i>") }}|'
         '{{ _("100%% recycled") }}|{{ _("Ship") }}|'
