@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from circularity.db import get_session
-from circularity.extensions import limiter, login_manager
+from circularity.extensions import limiter, login_manager, login_rate_limit
 from circularity.models import User
 from circularity.services import accounts
 from circularity.web.rendering import render
@@ -40,13 +40,13 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def login():
     next_url = request.values.get("next")
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(_safe_next(next_url))
         return render("auth/login.html", next_url=next_url)
-    limiter.check()
     user = accounts.authenticate(
         get_session(), request.form.get("email", ""), request.form.get("password", "")
     )

@@ -1,13 +1,20 @@
 """Passwords, sessions, CSRF, rate and size limits, and no state change on GET."""
 
+import json
+import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import itsdangerous.timed
 import pytest
 from sqlmodel import func, select
 
+from circularity import create_app
+from circularity.db import get_engine
 from circularity.extensions import limiter
 from circularity.models import Event, User
 from tests.helpers import PASSWORD, csrf_token, login, new_id, post, register, ship
@@ -130,6 +137,56 @@ def test_login_is_rate_limited(app, client):
     assert statuses[:10] == [401] * 10
     assert statuses[10:] == [429, 429]
     limiter.reset()
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+ROOT = Path(__file__).resolve().parents[3]
+
+# Another server process: its own app on the same database and Redis, as a gunicorn worker.
+OTHER_WORKER = """
+import json, sys
+from tests.circularity.web.test_security import failed_logins, redis_limited_app
+print(json.dumps(failed_logins(redis_limited_app(sys.argv[1], sys.argv[2]), 2)))
+"""
+
+
+def redis_limited_app(database_url: str, redis_url: str):
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test secret",
+            "LOGIN_RATE_LIMIT": "3 per minute",
+            "RATELIMIT_STORAGE_URI": redis_url,
+        }
+    )
+
+
+def failed_logins(app, attempts: int) -> list[int]:
+    client = app.test_client()
+    token = csrf_token(client)
+    data = {"email": "alice@park.test", "password": "guess", "csrf_token": token}
+    return [client.post("/login", data=data).status_code for _ in range(attempts)]
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL names no Redis server")
+def test_server_processes_share_the_login_limit_in_redis(database_url):
+    app = redis_limited_app(database_url, REDIS_URL)
+    limiter.reset()  # the limiter now counts in Redis: start from zero there
+    try:
+        assert failed_logins(app, 2) == [401, 401]
+        other = subprocess.run(
+            [sys.executable, "-c", OTHER_WORKER, database_url, REDIS_URL],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert json.loads(other.stdout.splitlines()[-1]) == [401, 429]
+        assert failed_logins(app, 1) == [429]
+    finally:
+        limiter.reset()
+        get_engine(app).dispose()
 
 
 def test_large_requests_are_refused(as_person):
