@@ -65,6 +65,12 @@ def format_mass(grams: int) -> str:
     return f"{text} {unit}"
 
 
+def format_tonnes(grams: int) -> str:
+    """Tonnes with three decimals and no unit, for tables and figures that name it: exact to
+    the kilogram, from the integer grams."""
+    return f"{Decimal(grams) / 1_000_000:.3f}"
+
+
 def kilograms(grams: int) -> str:
     """Exact kilograms as a decimal string, for event payloads (EPCIS uom KGM)."""
     return format((Decimal(grams) / 1000).normalize(), "f") if grams else "0"

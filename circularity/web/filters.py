@@ -8,7 +8,7 @@ from flask_login import current_user
 from circularity.db import get_session
 from circularity.models import Company
 from circularity.services.custody.recording import park_timezone
-from circularity.services.quantities import format_mass
+from circularity.services.quantities import format_mass, format_tonnes
 
 
 def local_time(value) -> str:
@@ -21,6 +21,7 @@ def local_time(value) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_mass, "mass")
+    app.add_template_filter(format_tonnes, "tonnes")
     app.add_template_filter(local_time, "local_time")
     app.context_processor(user_company)
 

@@ -8,17 +8,13 @@ integer grams), rates in per cent with one decimal.
 import csv
 import io
 from dataclasses import dataclass
-from decimal import Decimal
 
 from flask_babel import gettext as _
 
 from circularity.services.analysis.dashboard import Dashboard, Figures
+from circularity.services.quantities import format_tonnes as tonnes
 
 FIGURES = ("indicators", "trend", "streams", "companies", "balance", "flows")
-
-
-def tonnes(grams: int) -> str:
-    return f"{Decimal(grams) / 1_000_000:.3f}"
 
 
 def percent(share: float | None) -> str:
@@ -122,7 +118,7 @@ def table(board: Dashboard, names: dict[str, str], name: str) -> Table:
         "flows": lambda: Table("flows", _("Material flows"),
                        [_("from"), _("to"), _("material"), _("t")],
                        [[names.get(f.source, f.source), names.get(f.target, f.target),
-                         f.material, f"{Decimal(round(f.mass_kg * 1000)) / 1_000_000:.3f}"]
+                         f.material, tonnes(round(f.mass_kg * 1000))]
                         for f in board.flows]),
     }  # fmt: skip
     return build[name]()

@@ -305,6 +305,7 @@ def get_run(session: Session, run_id: int) -> RunView:
         ).all()
     }
     for item in explanations:
+        item["mass_g"] = round(item["tonnes"] * 1_000_000)
         item["text"] = explanation_text(item)
         item["company"] = names[listed[item["offer"]].company_id]
     return RunView(record, views, explanations)
