@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from circularity.db import get_session
 from circularity.roles import roles_required
-from circularity.services import accounts, catalogue
-from circularity.services.analysis import figures, records
+from circularity.services.analysis import pages, records
+from circularity.web import charts
 from circularity.web.rendering import render
 from mfa.sankey import to_svg
 from mfa.sankey_io import to_csv, to_json, to_png
@@ -32,35 +32,28 @@ def _period() -> records.Period:
     return records.parse_period(request.args.get("start"), request.args.get("end"))
 
 
+def _scope() -> tuple[str | None, str | None, str | None]:
+    return request.args.get("company"), request.args.get("material"), request.args.get("by")
+
+
 def _context(period: records.Period, **extra) -> dict:
     """What every analysis page needs to repeat its period in links and forms."""
-    args = {"start": period.first.isoformat(), "end": period.last.isoformat()}
-    return {"period": period, "period_args": args, **extra}
+    return {"period": period, "period_args": pages.period_args(period), **extra}
 
 
 @bp.get("/")
 @roles_required(*ANALYSTS)
 def index():
     """Indicators and the Sankey diagram of the park, a company or a material."""
-    session = get_session()
-    period = _period()
-    scope = figures.parse_scope(session, request.args.get("company"), request.args.get("material"))
-    by = figures.parse_grouping(request.args.get("by"))
-    data = records.custody_data(session, period)
-    diagram = figures.sankey(data, scope, by)
+    page = pages.analysis_page(get_session(), _period(), *_scope())
+    scope_args = _scope_args()
     return render(
         "analysis/index.html",
-        **_context(period),
-        scope=scope,
-        by=by,
-        figures=figures.indicators(data, scope),
-        flows=figures.scoped_flows(data, scope, by),
-        svg=to_svg(diagram, title=_("Material flows")) if diagram.links else "",
-        names=data.names,
-        companies=accounts.companies(session, active_only=False),
-        materials=catalogue.materials(),
-        scope_args=_scope_args(),
-        view_args={**_context(period)["period_args"], **_scope_args()},
+        **_context(page.period),
+        page=page,
+        svg=charts.sankey(page.diagram),
+        scope_args=scope_args,
+        view_args={**pages.period_args(page.period), **scope_args},
     )
 
 
@@ -71,11 +64,8 @@ def _scope_args() -> dict:
 @bp.get("/sankey.<any(svg, png, csv, json):fmt>")
 @roles_required(*ANALYSTS)
 def sankey_download(fmt: str):
-    session = get_session()
     period = _period()
-    scope = figures.parse_scope(session, request.args.get("company"), request.args.get("material"))
-    by = figures.parse_grouping(request.args.get("by"))
-    diagram = figures.sankey(records.custody_data(session, period), scope, by)
+    scope, diagram = pages.scoped_sankey(get_session(), period, *_scope())
     if fmt == "svg":
         body = to_svg(diagram, title=_("Material flows"))
     elif fmt == "png":
@@ -96,36 +86,19 @@ def sankey_download(fmt: str):
 @roles_required(*ANALYSTS)
 def reconcile():
     """The reconciliation of the period's reported flows and each company's imbalance."""
-    session = get_session()
-    period = _period()
-    data = records.custody_data(session, period)
-    return render(
-        "analysis/reconcile.html",
-        **_context(period),
-        report=figures.reconciliation(data),
-        names=data.names,
-        tolerance=figures.BALANCE_TOLERANCE,
-    )
+    page = pages.reconcile_page(get_session(), _period())
+    return render("analysis/reconcile.html", **_context(page.period), page=page)
 
 
 @bp.get("/flow")
 @roles_required(*ANALYSTS)
 def flow():
     """The batches behind one flow, each linked to its page."""
-    session = get_session()
-    period = _period()
-    data = records.custody_data(session, period)
-    detail = figures.flow_batches(
-        session,
-        data,
+    page = pages.flow_page(
+        get_session(),
+        _period(),
         request.args.get("source", ""),
         request.args.get("target", ""),
         request.args.get("material", "*") or "*",
     )
-    return render(
-        "analysis/flow.html",
-        **_context(period),
-        detail=detail,
-        names=data.names,
-        max_batches=figures.MAX_BATCHES,
-    )
+    return render("analysis/flow.html", **_context(page.period), page=page)

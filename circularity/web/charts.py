@@ -1,9 +1,16 @@
 """Charts drawn on the server as SVG text: nothing to load from a CDN, nothing to run in the
 browser, and the same picture in every browser and in a saved page."""
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from circularity.services.carbon.balance import Period
+from mfa.sankey import SankeyLayout, to_svg
+
+
+def sankey(diagram: SankeyLayout) -> str:
+    """The diagram as SVG text, or "" when it has no flows (the page says so instead)."""
+    return to_svg(diagram, title=_("Material flows")) if diagram.links else ""
 
 
 def sparkline(values: list[float | None], title: str, width: int = 132, height: int = 30) -> Markup:

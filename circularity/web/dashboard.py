@@ -14,11 +14,10 @@ from flask_babel import gettext as _
 
 from circularity.db import get_session
 from circularity.roles import roles_required
-from circularity.services.analysis import dashboard, figures, records, report, tables
+from circularity.services.analysis import dashboard, pages, records, report, tables
 from circularity.services.custody.recording import park_timezone
 from circularity.web import charts
 from circularity.web.rendering import render
-from mfa.sankey import to_svg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -36,39 +35,21 @@ def _filename(board: dashboard.Dashboard, name: str, ext: str) -> dict:
     return {"Content-Disposition": f'attachment; filename="{name}-{months}.{ext}"'}
 
 
-def _args(period: records.Period) -> dict:
-    return {"start": period.first.isoformat(), "end": period.last.isoformat()}
-
-
 @bp.get("/")
 @roles_required(*VIEWERS)
 def index():
-    board, names = _board()
-    period = board.window.period
-    diagram = figures.sankey_of(board.flows, names, "company")
-    trend = [f for _m, f in board.trend]
+    page = pages.dashboard_page(get_session(), request.args.get("period"))
     return render(
         "dashboard/index.html",
-        board=board,
-        names=names,
-        tables=tables.tables(board, names),
-        headline=tables.headline(board),
-        tonnes=tables.tonnes,
-        percent=tables.percent,
-        period_args=_args(period),
-        month_args={m: _args(dashboard.Window(m, (m,)).period) for m in board.window.months},
+        page=page,
+        board=page.board,
         years=range(datetime.now(park_timezone()).year, 2019, -1),
         sparks={
-            "recycling": charts.sparkline(
-                [f.recycling_rate if f.treated_g else None for f in trend], _("Recycling rate")
-            ),
-            "diversion": charts.sparkline(
-                [f.landfill_diversion_rate if f.treated_g else None for f in trend],
-                _("Landfill diversion rate"),
-            ),
+            "recycling": charts.sparkline(page.recycling_trend, _("Recycling rate")),
+            "diversion": charts.sparkline(page.diversion_trend, _("Landfill diversion rate")),
         },
-        balance_svg=charts.balance_chart(board.carbon.years, _("Carbon balance and path")),
-        sankey_svg=to_svg(diagram, title=_("Material flows")) if diagram.links else "",
+        balance_svg=charts.balance_chart(page.board.carbon.years, _("Carbon balance and path")),
+        sankey_svg=charts.sankey(page.diagram),
     )
 
 
