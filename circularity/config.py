@@ -1,8 +1,84 @@
-"""Settings: defaults here, overridden by environment variables, instance config or tests."""
+"""Settings: every one the park may choose, with its default and meaning, read with `setting`.
 
+A setting marked ``environment`` is read from the environment variable of its name when the app
+is built; every setting can be set in ``instance/config.py`` or a test's config. The README's
+Configuration table lists the same settings (tests/test_docs.py checks it).
+"""
+
+import copy
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from flask import current_app, has_app_context
+
+from mfa.uncertainty import DEFAULT_RELATIVE_SD
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: Any
+    meaning: str
+    environment: bool = False
+
+
+SETTINGS = {
+    "DATABASE_URL": Setting(
+        None, "SQLAlchemy URL; None: a SQLite file in the instance folder", environment=True
+    ),
+    "BASE_URL": Setting(
+        "http://127.0.0.1:5000",
+        "labels print <BASE_URL>/b/<code>; https marks cookies Secure",
+        environment=True,
+    ),
+    "SECRET_KEY": Setting(
+        None, "signs sessions and CSRF tokens; None: random on every start", environment=True
+    ),
+    "LOGIN_RATE_LIMIT": Setting(
+        "10 per minute", "login attempts allowed per client address", environment=True
+    ),
+    "RATELIMIT_STORAGE_URI": Setting(
+        "memory://", "where the login limit is counted", environment=True
+    ),
+    "PARK_TIMEZONE": Setting(
+        "Asia/Shanghai", "the time zone of event times, pages and months", environment=True
+    ),
+    "ROAD_CIRCUITY": Setting(1.3, "road km per great-circle km for matching: an assumption"),
+    "CARBON_FACTOR_SET": Setting("defra-2025", "the factor set new credits use"),
+    # Energy recovery is linear in WBCSD's CTI and in mfa.routes; a park may choose otherwise.
+    "CARBON_CREDIT_ENERGY_RECOVERY": Setting(False, "whether R1 counts as circular for credits"),
+    "CARBON_TARGET_YEAR": Setting(2028, "the pilot's climate-neutrality year"),
+    "CARBON_BASELINE_YEAR": Setting(None, "start of the path; None: first year with all areas"),
+    "UNCERTAINTY_RELATIVE_SD": Setting(
+        DEFAULT_RELATIVE_SD, "relative standard deviation of masses by how they were obtained"
+    ),
+}
+
+#: Flask and extension settings the app fixes; a park has no reason to change them.
+FRAMEWORK = {
+    # None: decided by finish() from the final BASE_URL (Secure whenever served over https).
+    # HttpOnly and SameSite=Lax always: scripts cannot read the session and other sites cannot
+    # post with it.
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SECURE": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Forms and label selections are small; anything larger is refused with 413.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "BABEL_DEFAULT_LOCALE": "en",
+    "LANGUAGES": ["en"],
+    "WTF_CSRF_TIME_LIMIT": None,  # a token lives as long as the session
+}
+
+
+def setting(name: str) -> Any:
+    """The app's value of a setting, or its default outside an app (mfa-free helpers, tests)."""
+    if has_app_context():
+        return current_app.config.get(name, SETTINGS[name].default)
+    return SETTINGS[name].default
 
 
 def defaults(instance_path: str) -> dict:
@@ -12,32 +88,16 @@ def defaults(instance_path: str) -> dict:
     instance folder, so the two quick-start commands need no server. ``SECRET_KEY`` must be
     set in production: the generated fallback changes on every start, logging everyone out.
     """
-    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
-        "DATABASE_URL": os.environ.get("DATABASE_URL")
-        or f"sqlite:///{Path(instance_path) / 'circularity.sqlite'}",
-        "BASE_URL": base_url,
-        # None: decided by finish() from the final BASE_URL (Secure whenever served over
-        # https). HttpOnly and SameSite=Lax always: scripts cannot read the session and other
-        # sites cannot post with it.
-        "SESSION_COOKIE_SECURE": None,
-        "REMEMBER_COOKIE_SECURE": None,
-        "SESSION_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        # Forms and label selections are small; anything larger is refused with 413.
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "PARK_TIMEZONE": os.environ.get("PARK_TIMEZONE", "Asia/Shanghai"),
-        "BABEL_DEFAULT_LOCALE": "en",
-        "LANGUAGES": ["en"],
-        "WTF_CSRF_TIME_LIMIT": None,
-        # Road km over great-circle km for matching distances: an assumption (docs/matching.md);
-        # set it in instance/config.py.
-        "ROAD_CIRCUITY": 1.3,
+    values = {
+        name: os.environ.get(name, s.default) if s.environment else s.default
+        for name, s in SETTINGS.items()
     }
+    values["SECRET_KEY"] = values["SECRET_KEY"] or secrets.token_hex(32)
+    values["DATABASE_URL"] = (
+        values["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / 'circularity.sqlite'}"
+    )
+    values["BASE_URL"] = values["BASE_URL"].rstrip("/")
+    return copy.deepcopy(values | FRAMEWORK)  # no app shares a list or table with another
 
 
 def finish(config) -> None:

@@ -1,27 +1,14 @@
 """The database engine, one session per request, and write transactions.
 
 SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
-``BEGIN IMMEDIATE``: two people acting at once queue for the write lock instead of one of
-them failing half-way with "database is locked". Reads use plain deferred transactions, so
-they never wait for writers. PostgreSQL gets row locks (``SELECT ... FOR UPDATE``) from the
-services instead.
-
-SQLite's own wait for the write lock is a poll with growing sleeps (up to 100 ms a time), so
-under many concurrent writers a waiter sleeps long after the lock came free. Writers to a
-SQLite file therefore first line up on a lock that wakes the next one as soon as it is
-released (``WriterQueue``); the busy timeout stays as the safety net for other programs.
+``BEGIN IMMEDIATE``: two people acting at once queue for the write lock (SQLite retries for
+up to the busy timeout) instead of one of them failing half-way with "database is locked".
+Reads use plain deferred transactions, so they never wait for writers. PostgreSQL gets row
+locks (``SELECT ... FOR UPDATE``) from the services instead.
 """
 
-import os
-import threading
-import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
-
-try:
-    import fcntl
-except ImportError:  # not POSIX: SQLite's busy timeout alone orders the writers
-    fcntl = None
+from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
@@ -30,6 +17,8 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 WRITE_OPTION = "circularity_write"
+#: Set in ``session.info`` while a write transaction is open on that session.
+_WRITING = "circularity_writing"
 
 
 def make_engine(url: str) -> Engine:
@@ -42,8 +31,6 @@ def make_engine(url: str) -> Engine:
             poolclass=StaticPool if in_memory else None,
         )
         _configure_sqlite(engine, wal=not in_memory)
-        database = engine.url.database
-        _writer_queues[engine] = WriterQueue(None if in_memory else f"{database}-writers")
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -63,59 +50,8 @@ def _configure_sqlite(engine: Engine, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        # Straight to the driver: through SQLAlchemy's execution machinery this one statement
-        # cost a fifth of a page's fixed database overhead.
         write = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-class WriterQueue:
-    """One SQLite writer at a time, woken in turn: threads of a process wait on a mutex, and
-    processes (gunicorn workers) on ``flock`` of a lock file beside the database.
-
-    The lock file is not the database file itself: closing any descriptor of a file drops
-    the POSIX locks SQLite holds on it. The descriptor is reopened after a fork, since a
-    forked child would share the parent's lock instead of competing for it.
-    """
-
-    def __init__(self, lock_path: str | None):
-        self._mutex = threading.RLock()  # a write inside a write waits for nobody
-        self._depth = 0
-        self._lock_path = lock_path if fcntl is not None else None
-        self._fd: int | None = None
-        self._pid: int | None = None
-
-    def _descriptor(self) -> int:
-        if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-        return self._fd
-
-    def __del__(self) -> None:
-        # Engines come and go (tests build hundreds); their queues must not keep descriptors.
-        if self._fd is not None and self._pid == os.getpid():
-            os.close(self._fd)
-
-    @contextmanager
-    def turn(self) -> Iterator[None]:
-        with self._mutex:
-            self._depth += 1
-            outermost = self._depth == 1 and self._lock_path is not None
-            try:
-                if outermost:
-                    fd = self._descriptor()
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                    try:
-                        yield
-                    finally:
-                        fcntl.flock(fd, fcntl.LOCK_UN)
-                else:
-                    yield
-            finally:
-                self._depth -= 1
-
-
-_writer_queues: "weakref.WeakKeyDictionary[Engine, WriterQueue]" = weakref.WeakKeyDictionary()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def is_postgres(session: Session) -> bool:
@@ -128,18 +64,28 @@ def write_transaction(session: Session) -> Iterator[Session]:
 
     Any read transaction the request had open is ended first, so that the write starts
     from a fresh snapshot with the write lock (SQLite) and cannot fail on a stale one.
+
+    Raises RuntimeError, after rolling back, when a write transaction is already open on
+    this session: committing the inner one would commit the outer one's work half-done.
     """
+    if session.info.get(_WRITING):
+        session.rollback()
+        raise RuntimeError(
+            "write transactions do not nest: the operation already runs in one, "
+            "and it has been rolled back"
+        )
     if session.in_transaction():
         session.commit()
-    queue = _writer_queues.get(session.get_bind())
-    with queue.turn() if queue is not None else nullcontext():
+    session.info[_WRITING] = True
+    try:
         session.connection(execution_options={WRITE_OPTION: True})
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(_WRITING, None)
 
 
 def rows(session: Session, statement, params: dict | None = None):

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from circularity.config import setting
 from circularity.db import get_session
 from circularity.models import INVENTORY_AREAS, Batch
 from circularity.roles import roles_required
@@ -158,8 +159,8 @@ def ledger():
         runs=credits.runs(session),
         sets=factors.all_sets(session),
         names=accounts.company_names(session),
-        default_set=credits.setting("CARBON_FACTOR_SET"),
-        energy_recovery=bool(credits.setting("CARBON_CREDIT_ENERGY_RECOVERY")),
+        default_set=setting("CARBON_FACTOR_SET"),
+        energy_recovery=bool(setting("CARBON_CREDIT_ENERGY_RECOVERY")),
     )
 
 

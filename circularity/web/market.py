@@ -10,18 +10,12 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from circularity.config import setting
 from circularity.db import get_session
 from circularity.roles import roles_required
 from circularity.services import catalogue
 from circularity.services.errors import ServiceError
-from circularity.services.market import (
-    benefits,
-    exchanges,
-    listings,
-    matching,
-    offer_history,
-    pages,
-)
+from circularity.services.market import benefits, exchanges, listings, matching, offer_history
 from circularity.web.rendering import render
 
 bp = Blueprint("market", __name__, url_prefix="/market")
@@ -42,15 +36,22 @@ def index():
 
 
 def _mine(status: int = 200, error: ServiceError | None = None, form_name: str | None = None):
+    session = get_session()
+    offers, demands = listings.company_listings(session, current_user.company_id)
     return render(
         "market/mine.html",
         status=status,
         error=error,
         form_name=form_name,
         form=request.form if error else {},
-        page=pages.company_market(get_session(), current_user),
+        offers=offers,
+        demands=demands,
+        exchanges=exchanges.list_exchanges(session, current_user),
         token=new_token(),
         periods=listings.PERIODS,
+        period_name=listings.period_name,
+        materials=catalogue.materials(),
+        benefit=benefits.benefit,
     )
 
 
@@ -143,11 +144,19 @@ def offer_from_history():
 @bp.get("/overview")
 @roles_required(*PARK_ROLES)
 def overview():
+    session = get_session()
+    by_material, by_company = listings.overview(session)
     return render(
         "market/overview.html",
-        page=pages.market_overview(get_session()),
+        by_material=by_material,
+        by_company=by_company,
+        materials=catalogue.materials(),
+        benefit=benefits.benefit,
+        runs=matching.runs(session),
         token=new_token(),
-        circuity=benefits.road_circuity(),
+        transport=benefits.transport(),
+        circuity=float(setting("ROAD_CIRCUITY")),
+        factor_source=benefits.FACTOR_SOURCE,
     )
 
 
@@ -172,6 +181,7 @@ def _run_page(run_id: int, status: int = 200, error: ServiceError | None = None)
         error=error,
         view=view,
         materials=catalogue.materials(),
+        transport=benefits.transport(),
     )
 
 

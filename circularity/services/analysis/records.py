@@ -28,16 +28,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case
 from sqlmodel import Session, select
 
+from circularity.config import setting
 from circularity.models import Batch, Company, Event, EventBatch
 from circularity.services.custody.recording import park_timezone
 from circularity.services.errors import InvalidInput
 from mfa.model import CustodyRecord, RecordKind, Stock
-from mfa.uncertainty import DEFAULT_RELATIVE_SD, standard_deviation
+from mfa.uncertainty import standard_deviation
 
 #: A period chosen without dates: the 90 days up to and including today. A rolling window
 #: always holds recent data; a calendar quarter can be chosen with the dates.
@@ -148,12 +148,6 @@ class CustodyData:
                 if why not in DISCREPANCY_REASONS]  # fmt: skip
 
 
-def relative_sd() -> dict[str, float]:
-    """The uncertainty table: ``UNCERTAINTY_RELATIVE_SD`` in the app config, else mfa's."""
-    configured = current_app.config.get("UNCERTAINTY_RELATIVE_SD") if has_app_context() else None
-    return dict(configured or DEFAULT_RELATIVE_SD)
-
-
 def process_names(session: Session) -> dict[str, str]:
     """Display names of every process: companies by name, boundary nodes by what they mean."""
     names = {key: str(label) for key, label in BOUNDARY_LABELS.items()}
@@ -197,7 +191,7 @@ def custody_data(session: Session, period: Period) -> CustodyData:
         .where(Event.event_time < end, EventBatch.batch_id.in_(touched))
         .order_by(Event.seq, EventBatch.id)
     ).all()
-    table = relative_sd()
+    table = dict(setting("UNCERTAINTY_RELATIVE_SD"))
     builder = _Builder(table)
     for row in rows:
         builder.add(*row, in_period=_aware(row[1]) >= start)

@@ -11,10 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import gettext
 from sqlmodel import Session, col, select
 
+from circularity.config import setting
 from circularity.db import write_transaction
 from circularity.models import INVENTORY_AREAS, InventoryEntry, User
 from circularity.services.carbon import credits
@@ -22,17 +22,7 @@ from circularity.services.carbon.csvfiles import BadValue, Problem, RejectedFile
 from circularity.services.errors import InvalidInput
 from mfa import emissions as em
 
-DEFAULT_TARGET_YEAR = 2028  # the pilot's climate-neutrality year
 YEARS = range(2000, 2101)
-
-
-def _settings() -> tuple[int, int | None, str]:
-    config = current_app.config if has_app_context() else {}
-    return (
-        int(config.get("CARBON_TARGET_YEAR", DEFAULT_TARGET_YEAR)),
-        config.get("CARBON_BASELINE_YEAR"),
-        config.get("PARK_TIMEZONE", "Asia/Shanghai"),
-    )
 
 
 def _check(area, year, month, tco2e) -> tuple[list[tuple[str, str]], tuple]:
@@ -159,7 +149,7 @@ def balance(session: Session) -> Balance:
     a month counts only monthly figures, and names the areas that have none. Credits count in
     the month their batch was closed, in the park's time zone.
     """
-    target, baseline_year, timezone = _settings()
+    target, baseline_year = int(setting("CARBON_TARGET_YEAR")), setting("CARBON_BASELINE_YEAR")
     figures = inventory(session)
     annual: dict[int, dict[str, float]] = defaultdict(dict)
     monthly: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
@@ -173,7 +163,7 @@ def balance(session: Session) -> Balance:
         if not month:
             annual[year][area] = entry.tco2e
     credited: dict[tuple[int, int], float] = defaultdict(float)
-    zone = ZoneInfo(timezone)
+    zone = ZoneInfo(setting("PARK_TIMEZONE"))
     for closed, credit_kg in credits.current_amounts(session):
         if closed.tzinfo is None:
             closed = closed.replace(tzinfo=ZoneInfo("UTC"))

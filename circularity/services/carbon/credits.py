@@ -12,10 +12,10 @@ adds an entry that supersedes the current one and keeps it, recorded with who ra
 import json
 from dataclasses import dataclass, field
 
-from flask import current_app, has_app_context
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from circularity.config import setting
 from circularity.db import write_transaction
 from circularity.models import Batch, Credit, CreditRun, Event, EventBatch, User
 from circularity.services.carbon import factors
@@ -23,17 +23,6 @@ from circularity.services.errors import Conflict, NotFound
 from mfa import emissions as em
 
 LEDGER = "district"
-DEFAULTS = {
-    "CARBON_FACTOR_SET": "defra-2025",
-    # Energy recovery is linear in WBCSD's CTI and in mfa.routes; a park may choose otherwise.
-    "CARBON_CREDIT_ENERGY_RECOVERY": False,
-}
-
-
-def setting(name: str):
-    if has_app_context():
-        return current_app.config.get(name, DEFAULTS.get(name))
-    return DEFAULTS.get(name)
 
 
 @dataclass

@@ -4,10 +4,10 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 
-from flask import current_app
 from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
 
+from circularity.config import setting
 from circularity.db import rows
 from circularity.models import Batch, Company, Event, EventBatch, User
 from circularity.services import accounts, catalogue
@@ -138,7 +138,7 @@ def related(session: Session, entries: list[HistoryEntry], exclude: int) -> dict
 def label_data(session: Session, user: User, codes: list[str]) -> list[LabelData]:
     """Labels for the chosen batches, in the order given; unknown or unseen codes raise."""
     names = accounts.company_names(session)
-    base = current_app.config["BASE_URL"]
+    base = setting("BASE_URL")
     labels = []
     for code in codes:
         batch = access.get_batch(session, user, code)

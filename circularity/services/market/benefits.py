@@ -11,8 +11,6 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 
-from flask import current_app, has_app_context
-
 from circularity.services.carbon import factors
 from circularity.services.catalogue import DATA
 from mfa import emissions as em
@@ -27,9 +25,6 @@ FACTOR_SET = "defra-2025"
 # The freight row the DEFRA set carries (defra_ghg_cf_2025_freight_hgv.csv), as people read it.
 FREIGHT_DESCRIPTION = "HGV (all diesel), All HGVs, Average laden (tonne.km)"
 MAPPING_FILE = "low_to_defra_material.csv"
-#: Road distance over great-circle distance when no road network is at hand; an assumption,
-#: overridden by the ROAD_CIRCUITY setting.
-DEFAULT_ROAD_CIRCUITY = 1.3
 
 
 @dataclass(frozen=True)
@@ -98,9 +93,3 @@ def transport() -> Transport:
     """The one freight row shipped: DEFRA 2025 HGV (all diesel), all HGVs, average laden."""
     factor = _defra().factors[(factors.FREIGHT_MATERIAL, em.FREIGHT, factors.FREIGHT_ROUTE)]
     return Transport(factor.value, factor.source, FREIGHT_DESCRIPTION)
-
-
-def road_circuity() -> float:
-    if has_app_context():
-        return float(current_app.config.get("ROAD_CIRCUITY", DEFAULT_ROAD_CIRCUITY))
-    return DEFAULT_ROAD_CIRCUITY

@@ -14,6 +14,7 @@ from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from circularity.config import setting
 from circularity.db import write_transaction
 from circularity.models import (
     Company,
@@ -153,7 +154,7 @@ def build_instance(session: Session) -> tuple[dict, list[dict]]:
     instance = {
         "format": INSTANCE_FORMAT,
         "transport_kgco2e_per_tkm": benefits.transport().kgco2e_per_tkm,
-        "road_circuity": benefits.road_circuity(),
+        "road_circuity": float(setting("ROAD_CIRCUITY")),
         "materials": dict(sorted(materials.items())),
         "offers": offers,
         "demands": demands,
