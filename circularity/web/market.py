@@ -15,7 +15,7 @@ from circularity.db import get_session
 from circularity.roles import roles_required
 from circularity.services import catalogue
 from circularity.services.errors import ServiceError
-from circularity.services.market import benefits, exchanges, listings, matching, offer_history
+from circularity.services.market import exchanges, listings, matching, offer_history, pages
 from circularity.web.rendering import render
 
 bp = Blueprint("market", __name__, url_prefix="/market")
@@ -36,22 +36,15 @@ def index():
 
 
 def _mine(status: int = 200, error: ServiceError | None = None, form_name: str | None = None):
-    session = get_session()
-    offers, demands = listings.company_listings(session, current_user.company_id)
     return render(
         "market/mine.html",
         status=status,
         error=error,
         form_name=form_name,
         form=request.form if error else {},
-        offers=offers,
-        demands=demands,
-        exchanges=exchanges.list_exchanges(session, current_user),
+        page=pages.company_market(get_session(), current_user),
         token=new_token(),
         periods=listings.PERIODS,
-        period_name=listings.period_name,
-        materials=catalogue.materials(),
-        benefit=benefits.benefit,
     )
 
 
@@ -144,19 +137,11 @@ def offer_from_history():
 @bp.get("/overview")
 @roles_required(*PARK_ROLES)
 def overview():
-    session = get_session()
-    by_material, by_company = listings.overview(session)
     return render(
         "market/overview.html",
-        by_material=by_material,
-        by_company=by_company,
-        materials=catalogue.materials(),
-        benefit=benefits.benefit,
-        runs=matching.runs(session),
+        page=pages.market_overview(get_session()),
         token=new_token(),
-        transport=benefits.transport(),
         circuity=float(setting("ROAD_CIRCUITY")),
-        factor_source=benefits.FACTOR_SOURCE,
     )
 
 
@@ -181,7 +166,6 @@ def _run_page(run_id: int, status: int = 200, error: ServiceError | None = None)
         error=error,
         view=view,
         materials=catalogue.materials(),
-        transport=benefits.transport(),
     )
 
 
