@@ -5,18 +5,16 @@ figure) is a POST that answers with a redirect, or with the page and its errors 
 file answers 422 with its report row by row).
 """
 
-import json
-
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from circularity.config import setting
 from circularity.db import get_session
-from circularity.models import INVENTORY_AREAS, Batch
+from circularity.models import INVENTORY_AREAS
 from circularity.roles import roles_required
-from circularity.services import accounts, catalogue
-from circularity.services.carbon import balance, credits, factors
+from circularity.services import catalogue
+from circularity.services.carbon import balance, credits, factors, pages
 from circularity.services.errors import ServiceError
 from circularity.web.rendering import render
 
@@ -31,16 +29,14 @@ def _file() -> bytes:
 
 
 def _balance_page(status: int = 200, error: ServiceError | None = None, form_name=None):
-    session = get_session()
     return render(
         "carbon/balance.html",
         status=status,
         error=error,
         form_name=form_name,
         form=request.form if error else {},
-        result=balance.balance(session),
+        page=pages.balance_page(get_session()),
         areas=INVENTORY_AREAS,
-        figures=sorted(balance.inventory(session).values(), key=lambda e: (e.year, e.month)),
     )
 
 
@@ -123,15 +119,7 @@ def import_factor_set():
 @bp.get("/factors/<key>")
 @roles_required(*MANAGERS)
 def factor_set(key: str):
-    session = get_session()
-    library = factors.get_set(session, key)
-    base = factors.get_set(session, library.base) if library.base else None
-    return render(
-        "carbon/factor_set.html",
-        library=library,
-        base=base,
-        rows=sorted(library.factors.items()),
-    )
+    return render("carbon/factor_set.html", page=pages.factor_set_page(get_session(), key))
 
 
 @bp.get("/mapping")
@@ -149,16 +137,9 @@ def mapping():
 @bp.get("/credits")
 @roles_required(*MANAGERS)
 def ledger():
-    session = get_session()
-    entries = credits.current_credits(session)
     return render(
         "carbon/credits.html",
-        entries=entries,
-        attribution=credits.attribution(entries),
-        pending=credits.pending(session),
-        runs=credits.runs(session),
-        sets=factors.all_sets(session),
-        names=accounts.company_names(session),
+        page=pages.ledger(get_session()),
         default_set=setting("CARBON_FACTOR_SET"),
         energy_recovery=bool(setting("CARBON_CREDIT_ENERGY_RECOVERY")),
     )
@@ -167,18 +148,7 @@ def ledger():
 @bp.get("/credits/<int:credit_id>")
 @roles_required(*MANAGERS)
 def credit(credit_id: int):
-    session = get_session()
-    entry = credits.get_credit(session, credit_id)
-    batch = session.get(Batch, entry.batch_id)
-    return render(
-        "carbon/credit.html",
-        entry=entry,
-        batch=batch,
-        inputs=json.loads(entry.inputs),
-        history=credits.history(session, entry.batch_id),
-        names=accounts.company_names(session),
-        material=catalogue.materials().get(entry.material_code),
-    )
+    return render("carbon/credit.html", page=pages.credit_page(get_session(), credit_id))
 
 
 @bp.post("/credits/book")
