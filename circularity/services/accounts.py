@@ -5,6 +5,7 @@ older parameters is upgraded at the next successful login.
 """
 
 import re
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -53,6 +54,22 @@ def companies(session: Session, active_only: bool = True) -> list[Company]:
 def company_names(session: Session) -> dict[int, str]:
     """Every company's name by id, inactive ones included (history still names them)."""
     return {company.id: company.name for company in companies(session, active_only=False)}
+
+
+@dataclass
+class Directory:
+    """Every company and account, for administration."""
+
+    companies: list[Company]
+    users: list[User]
+    names: dict[int, str]
+
+
+def directory(session: Session) -> Directory:
+    """The companies by name, the accounts by role and email, inactive ones included."""
+    everyone = companies(session, active_only=False)
+    users = session.exec(select(User).order_by(User.role, User.email)).all()
+    return Directory(everyone, list(users), {c.id: c.name for c in everyone})
 
 
 def create_company(session: Session, *, name: str, sector: str, lat, lon, address: str = ""):

@@ -3,10 +3,9 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import select
 
 from circularity.db import get_session
-from circularity.models import ROLES, User
+from circularity.models import ROLES
 from circularity.roles import roles_required
 from circularity.services import accounts
 from circularity.services.custody import chain
@@ -17,18 +16,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _page(status: int = 200, error: ServiceError | None = None, form_name: str | None = None):
-    session = get_session()
-    users = session.exec(select(User).order_by(User.role, User.email)).all()
     return render(
         "admin/index.html",
         status=status,
         error=error,
         form_name=form_name,
         form=request.form if error else {},
-        companies=accounts.companies(session, active_only=False),
-        users=users,
+        page=accounts.directory(get_session()),
         roles=ROLES,
-        names=accounts.company_names(session),
     )
 
 
