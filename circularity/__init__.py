@@ -1,13 +1,7 @@
-"""circularity: the web app and command line of the park's material flows.
-
-Flask, the database layer and the extensions load when the app is built, not when the package
-is imported: every `circularity` command imports this package first, and the file commands
-(`match`, `reconcile`) need none of them (they cost about half a second per call).
-"""
+"""circularity: the web app and command line of the park's material flows."""
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,26 +10,6 @@ if TYPE_CHECKING:
     from flask import Flask
 
 PACKAGE = Path(__file__).resolve().parent
-
-#: Names this package used to import eagerly, still reachable as attributes (loaded on use).
-_LAZY = {
-    "config": "circularity.config",
-    "db": "circularity.db",
-    "errors": "circularity.web.errors",
-    "babel": "circularity.extensions",
-    "csrf": "circularity.extensions",
-    "htmx": "circularity.extensions",
-    "limiter": "circularity.extensions",
-    "login_manager": "circularity.extensions",
-}
-
-
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'circularity' has no attribute {name!r}")
-    loaded = importlib.import_module(module)
-    return loaded if module.endswith("." + name) else getattr(loaded, name)
 
 
 def _asset_folder(name: str) -> str:
@@ -46,6 +20,13 @@ def _asset_folder(name: str) -> str:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    """Build the web app: settings (defaults and environment, then ``instance/config.py``, or
+    ``test_config`` instead), the database engine, the extensions (translations, CSRF, htmx,
+    the login limit, logins), the blueprints and the error pages.
+
+    Flask and the rest are imported here, not at the top: every ``circularity`` command
+    imports this package, and the file commands (``match``, ``reconcile``) need none of them.
+    """
     from flask import Flask
 
     from circularity import config, db
