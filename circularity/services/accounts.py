@@ -72,7 +72,15 @@ def directory(session: Session) -> Directory:
     return Directory(everyone, list(users), {c.id: c.name for c in everyone})
 
 
-def create_company(session: Session, *, name: str, sector: str, lat, lon, address: str = ""):
+def create_company(
+    session: Session,
+    *,
+    name: str,
+    sector: str,
+    lat: str | float,
+    lon: str | float,
+    address: str = "",
+) -> Company:
     """A new company of the park, at WGS84 coordinates."""
     name, sector = required_text(name, "name", 200), required_text(sector, "sector", 100)
     lat, lon = coordinate(lat, "lat", 90), coordinate(lon, "lon", 180)
@@ -92,7 +100,7 @@ def create_user(
     name: str,
     password: str,
     role: str,
-    company_id=None,
+    company_id: str | int | None = None,
 ) -> User:
     """A new account. Staff belong to a company; the other roles work for the whole park."""
     email = (email or "").strip().lower()

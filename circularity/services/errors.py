@@ -14,7 +14,7 @@ class ServiceError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, field: str | None = None, **params):
+    def __init__(self, message: str, field: str | None = None, **params: object) -> None:
         self.message = gettext(message, **params) if params else gettext(message)
         super().__init__(self.message)
         self.field = field

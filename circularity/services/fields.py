@@ -6,7 +6,7 @@ Each raises InvalidInput naming the field, so a page or the CLI can point at wha
 from circularity.services.errors import InvalidInput
 
 
-def required_text(value, field: str, limit: int) -> str:
+def required_text(value: str | None, field: str, limit: int) -> str:
     """Stripped text that must be there and fit ``limit`` characters."""
     text = optional_text(value, field, limit)
     if not text:
@@ -14,7 +14,7 @@ def required_text(value, field: str, limit: int) -> str:
     return text
 
 
-def optional_text(value, field: str, limit: int) -> str:
+def optional_text(value: str | None, field: str, limit: int) -> str:
     """Stripped text, possibly empty, of at most ``limit`` characters."""
     text = (value or "").strip()
     if len(text) > limit:
@@ -22,7 +22,7 @@ def optional_text(value, field: str, limit: int) -> str:
     return text
 
 
-def coordinate(value, field: str, bound: int) -> float:
+def coordinate(value: str | float | None, field: str, bound: int) -> float:
     """Degrees within ±``bound`` (90 for latitude, 180 for longitude)."""
     try:
         number = float(value)

@@ -21,7 +21,7 @@ def _registry():
     return pint.UnitRegistry(non_int_type=Decimal)
 
 
-def parse_decimal(value, field: str) -> Decimal:
+def parse_decimal(value: str | float | Decimal | None, field: str) -> Decimal:
     """A finite, positive Decimal from a form value or a number."""
     text = str(value).strip().replace(",", ".") if value is not None else ""
     if not text:
@@ -35,7 +35,12 @@ def parse_decimal(value, field: str) -> Decimal:
     return number
 
 
-def to_grams(quantity, unit: str, density=None, field: str = "quantity") -> int:
+def to_grams(
+    quantity: str | float | Decimal | None,
+    unit: str,
+    density: str | float | Decimal | None = None,
+    field: str = "quantity",
+) -> int:
     """Grams for ``quantity`` in ``unit`` (kg, t, or m3 with ``density`` in kg/m³)."""
     if unit not in UNITS:
         raise InvalidInput("Choose a unit: %(units)s.", "unit", units=", ".join(UNITS))

@@ -154,7 +154,7 @@ class Total:
     records: int
 
 
-def totals(session: Session, window: Window, *keep: str, where=()) -> list[Total]:
+def totals(session: Session, window: Window, *keep: str, where: tuple = ()) -> list[Total]:
     """The window's totals summed in the database over every key column not in ``keep``:
     a page reads a few hundred sums, not the tens of thousands of rows of a large park."""
     columns = [getattr(MonthlyFlow, c) for c in keep]

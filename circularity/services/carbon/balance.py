@@ -49,7 +49,14 @@ def _check(area, year, month, tco2e) -> tuple[list[tuple[str, str]], tuple]:
 
 
 def record_inventory(
-    session: Session, user: User, *, area, year, month, tco2e, source: str = ""
+    session: Session,
+    user: User,
+    *,
+    area: str | None,
+    year: str | int | None,
+    month: str | int | None,
+    tco2e: str | float | None,
+    source: str = "",
 ) -> InventoryEntry:
     """Enter one figure; it replaces (and keeps) any earlier figure of the area and period."""
     problems, values = _check(area, year, month, tco2e)

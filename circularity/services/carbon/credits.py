@@ -285,7 +285,9 @@ def pending(session: Session, library: factors.Library | None = None) -> list[As
     return [a for a in found if a.route is not None]
 
 
-def book_credits(session: Session, user: User | None = None, factor_set: str | None = None):
+def book_credits(
+    session: Session, user: User | None = None, factor_set: str | None = None
+) -> CreditRun | None:
     """Book every closed batch that can be credited and is not in the ledger yet.
 
     Running it again books nothing new, so a retried button or a cron job that overlaps a
@@ -315,7 +317,9 @@ def book_credits(session: Session, user: User | None = None, factor_set: str | N
     return run
 
 
-def recalculate(session: Session, user: User | None, factor_set: str, note: str = ""):
+def recalculate(
+    session: Session, user: User | None, factor_set: str, note: str = ""
+) -> CreditRun | None:
     """Recompute every current credit with ``factor_set`` and today's custody record.
 
     Each credit whose figure or factor set would change gets a new entry that supersedes it;

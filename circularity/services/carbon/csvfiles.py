@@ -47,7 +47,9 @@ class BadValue(InvalidInput):
         self.field = field
 
 
-def read_rows(data: bytes | str, required: tuple[str, ...], optional: tuple[str, ...] = ()):
+def read_rows(
+    data: bytes | str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> list[tuple[int, dict[str, str]]]:
     """The data rows as (row number, dict) pairs; raises RejectedFile for a bad layout."""
     if isinstance(data, bytes):
         try:

@@ -221,7 +221,9 @@ def all_sets(session: Session) -> list[Library]:
     return list(shipped_sets().values()) + [get_set(session, row.key) for row in imported]
 
 
-def lookup(session: Session, library: Library, material: str, kind: str, route: str):
+def lookup(
+    session: Session, library: Library, material: str, kind: str, route: str
+) -> FactorValue | None:
     """The factor, from the set or, when the set has no factor of this kind, from its base."""
     seen = set()
     while library.key not in seen:

@@ -139,7 +139,9 @@ def open_for_shipment(session: Session, batch: Batch) -> list[ExchangeView]:
     return [v for v in _views(session, list(found.all())) if not v.fulfilled]
 
 
-def check_shipment(session: Session, exchange_id, batch: Batch, destination_id: int) -> Exchange:
+def check_shipment(
+    session: Session, exchange_id: str | int, batch: Batch, destination_id: int
+) -> Exchange:
     """The exchange a shipment is made under, if it fits: same supplier, receiver, material."""
     try:
         exchange = session.get(Exchange, int(exchange_id))

@@ -100,13 +100,13 @@ def create_offer(
     user: User,
     *,
     material: str,
-    tonnes,
+    tonnes: str,
     period: str,
     client_token: str,
-    available_from=None,
-    available_until=None,
-    lat=None,
-    lon=None,
+    available_from: str | None = None,
+    available_until: str | None = None,
+    lat: str | float | None = None,
+    lon: str | float | None = None,
     quality: str = "",
     origin: str = "manual",
 ) -> Offer:
@@ -160,12 +160,12 @@ def create_demand(
     user: User,
     *,
     accepts: str,
-    tonnes,
+    tonnes: str,
     period: str,
     client_token: str,
-    lat=None,
-    lon=None,
-    max_distance_km=None,
+    lat: str | float | None = None,
+    lon: str | float | None = None,
+    max_distance_km: str | float | None = None,
     hazardous_permit: bool = False,
     quality: str = "",
 ) -> Demand:
@@ -204,7 +204,7 @@ def create_demand(
         return demand
 
 
-def withdraw(session: Session, user: User, kind: str, listing_id: int):
+def withdraw(session: Session, user: User, kind: str, listing_id: int) -> Offer | Demand:
     """Take an offer or demand of the person's company out of the market; again is a no-op."""
     model = Offer if kind == "offer" else Demand
     with write_transaction(session):

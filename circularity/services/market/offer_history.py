@@ -74,7 +74,7 @@ def produced_masses(
 
 
 def propose(
-    session: Session, user: User, material: str, months=6, now: datetime | None = None
+    session: Session, user: User, material: str, months: str | int = 6, now: datetime | None = None
 ) -> HistoryOffer:
     """The offer the company's recent batches suggest; raises when fewer than two exist."""
     if user.role != "staff" or user.company_id is None:
