@@ -1,56 +1,266 @@
-"""Scan-to-batch-page and ship/receive under load, beside a bare Flask endpoint.
+"""Open-loop load on the app served as in production, beside a bare Flask endpoint.
 
-Seeds the demo park into a fresh SQLite file, adds one batch per client for the ship/receive
-loop, and serves the app with gunicorn on loopback (``-w 2 --threads 1``, gthread workers),
-with a bare Flask endpoint mounted on the same server (bench/bare_app.py). Then, one scenario
-after the other, N client threads with keep-alive connections send requests back to back:
+Phones in a park do not wait for each other: people scan when they reach a batch, however
+slow the server is for someone else. So visits arrive at a fixed offered rate, as a Poisson
+process (exponential gaps from a seeded random generator), whatever the server does; a visit
+that is due is started at once even if earlier ones are still waiting, and each request's
+latency counts from when it was meant to be sent. Queueing delay therefore shows in the
+latencies instead of slowing the load down (no coordinated omission).
 
-- scan: GET /scan?code=<code> as a logged-in staff member, following the redirect to
-  /b/<code>, for codes that person may see;
-- ship/receive: each client moves its own batch between two companies: the holder opens the
-  ship section (its form loads as an htmx fragment) and sends it (POST with the CSRF token,
-  client event id and version parsed from the form, then the redirected page), the receiver
-  opens the page and receives it with the form on that page, and so on back and forth;
-- logged in: GET /_bench/logged-in, an app endpoint that only requires a login (added in
-  bench/bare_app.py): what every request of a logged-in person costs before its own work;
-- bare: GET /_bare/ answering "ok".
+The mix, by share of visits (bench/load_phones.py has each visit and its checks):
 
-Each scenario stops after --seconds or --max-requests, whichever comes first, and prints the
-p50 and p95 latency of every HTTP request, requests per second and the ratio to the bare
-endpoint, and the CPU time per request of the load generator and of the server's workers
-(psutil). Targets from the issue: p95 under 50 ms and at least 30% of bare throughput.
+- 70 % scan: a staff member's GET /scan?code=<code> and the batch page it redirects to
+  (2 requests);
+- 20 % ship/receive: the holder opens the ship form fragment and posts it, follows the
+  redirect; the receiver opens the batch page and posts the receipt, follows the redirect
+  (6 requests), on a pool of batches of which each is in one visit at a time;
+- 10 % management: the dashboard (/dashboard/, the last 12 months or this year), then one
+  of the analysis pages it links to (/analysis/ for the park, a company or by material, or
+  /analysis/reconcile, for the last 30, 90 or 180 days) (2 requests).
 
-    .venv/bin/python bench/serve_load.py                 # 50 clients, 30 s a scenario
-    .venv/bin/python bench/serve_load.py --clients 10 --seconds 5
+**Offered rate** is in HTTP requests per second: visits arrive at offered / 2.8 a second,
+2.8 being the mean requests of a visit (0.7 x 2 + 0.2 x 6 + 0.1 x 2). Within a visit the
+requests follow each other as a phone sends them, each as soon as the previous answer is in.
+The bare endpoint (GET /_bare/, bench/bare_app.py) is loaded the same way, one request a visit.
 
-Everything runs on 127.0.0.1; the load generator shares the machine's cores with the server,
-which counts against both the app and the bare endpoint alike.
+Each step runs --seconds at one offered rate after a warm-up at the first, and prints the
+achieved rate (answers within the step's time), p50 / p95 / p99 latency, failed visits, and
+CPU per answered request of gunicorn's workers, of the load generator and, on a PostgreSQL the
+benchmark started, of the database. Stepping up stops once a step is saturated (p95 over
+--stop-p95-ms or more than --stop-errors of its visits failed). The knee is the highest
+offered rate up to which every step kept p95 under 50 ms with no failed visit.
+
+    .venv/bin/python bench/serve_load.py                          # SQLite, 20 s a step
+    .venv/bin/python bench/serve_load.py --rates 25,50,100 --seconds 10
+    .venv/bin/python bench/serve_load.py --scenario mix --database postgres
+    .venv/bin/python bench/serve_load.py --database-url postgresql+psycopg://u@127.0.0.1/db
+
+Set-up: the demo park is seeded into a fresh database with ``circularity seed-demo``, and the
+app served by gunicorn as the README deploys it (gthread, one worker a core, --reuse-port;
+one thread a worker on SQLite, two on PostgreSQL) on 127.0.0.1. Everything runs on this
+machine: the load generator (asyncio with aiohttp on uvloop, the least CPU a request of the
+clients measured here) shares its cores with the server, for the app and the bare endpoint
+alike, which is why the generator's CPU per request is printed too.
 """
 
 import argparse
-import http.client
-import itertools
+import asyncio
 import os
 import random
-import re
-import shutil
-import socket
+import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
-HERE = Path(__file__).resolve().parent
-SENDER, RECEIVER = "steel", "recyc"
-TARGET_P95_MS, TARGET_RATIO = 50.0, 0.30
-TARGETED = ("scan", "ship/receive")  # the issue's targets; the others are yardsticks
-HIDDEN = re.compile(r'name="(csrf_token|client_event_id|version)" value="([^"]*)"')
+import aiohttp
+import load_phones
+import load_server
+from load_phones import Failed, Park, Recorder
+
+KNEE_P95_MS = 50.0
+DEFAULT_RATES = "25,50,100,150,200,250,300,400,500,700,1000,1500,2000,3000"
+
+
+@dataclass
+class Step:
+    """One offered rate held for a step's seconds, and what came of it."""
+
+    target: str
+    offered: float
+    seconds: float
+    visits: int
+    recorder: Recorder
+    cpu: tuple[float, float, float | None]  # generator, server, database seconds
+
+    @property
+    def answered(self) -> int:
+        return len(self.recorder.samples)
+
+    @property
+    def achieved(self) -> float:
+        return self.recorder.in_window / self.seconds
+
+    def failed(self, scenario: str | None = None) -> int:
+        failed = self.recorder.failed
+        return failed[scenario] if scenario else sum(failed.values())
+
+    def p(self, q: int, scenario: str | None = None) -> float:
+        return percentile(self.recorder.latencies(scenario), q) * 1000
+
+    def cpu_ms(self, which: int) -> float | None:
+        used = self.cpu[which]
+        return None if used is None else used / max(self.answered, 1) * 1000
+
+    def saturated_by(self, args: argparse.Namespace) -> str | None:
+        """Why stepping up should stop after this step, or None."""
+        if self.p(95) > args.stop_p95_ms:
+            return f"p95 over {args.stop_p95_ms:g} ms"
+        if self.failed() > args.stop_errors * max(self.visits, 1):
+            return f"more than {args.stop_errors:.0%} of the visits failed"
+        return None
+
+    def within_knee(self, scenario: str | None = None) -> bool:
+        """p95 under 50 ms and no failed visit, for the whole step or one scenario's part."""
+        return self.p(95, scenario) < KNEE_P95_MS and self.failed(scenario) == 0
+
+
+def percentile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def requests_per_visit(mix: dict) -> float:
+    return sum(share * requests for _visit, share, requests in mix.values())
+
+
+def schedule(mix: dict, rate: float, seconds: float, rng: random.Random) -> list[tuple]:
+    """Poisson arrivals of visits for ``rate`` HTTP requests a second: (offset, scenario)."""
+    visits_per_second = rate / requests_per_visit(mix)
+    names = list(mix)
+    shares = [mix[n][1] for n in names]
+    plan, at = [], rng.expovariate(visits_per_second)
+    while at < seconds:
+        plan.append((at, rng.choices(names, shares)[0]))
+        at += rng.expovariate(visits_per_second)
+    return plan
+
+
+async def _guarded(name: str, visit, http, park: Park, recorder: Recorder, at, seed) -> None:
+    """One visit; a wrong answer or a failed request ends it and counts as its error."""
+    try:
+        await visit(http, park, recorder, at, random.Random(seed))
+    except Failed as error:
+        recorder.fail(name, str(error))
+    except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        recorder.fail(name, type(error).__name__)
+
+
+async def run_step(
+    http, park: Park, target: str, rate: float, seconds: float, meter, args: argparse.Namespace
+) -> Step:
+    """Start every visit at its scheduled time, never later because others are slow; then
+    let the visits still under way finish (at most --drain seconds) so their latency counts."""
+    mix = load_phones.MIX if target == "mix" else load_phones.BARE
+    rng = random.Random(f"{args.seed}-{target}-{rate}")
+    plan = schedule(mix, rate, seconds, rng)
+    recorder = Recorder()
+    loop = asyncio.get_running_loop()
+    before = meter.read()
+    start = loop.time()
+    tasks = {}
+    for offset, name in plan:
+        delay = start + offset - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        visit = _guarded(name, mix[name][0], http, park, recorder, start + offset, rng.random())
+        tasks[asyncio.create_task(visit)] = name
+    await asyncio.sleep(max(0.0, start + seconds - loop.time()))
+    recorder.in_window = sum(1 for *_x, done in recorder.samples if done <= start + seconds)
+    _done, pending = await asyncio.wait(tasks, timeout=args.drain) if tasks else (set(), set())
+    for task in pending:
+        task.cancel()
+        recorder.fail(tasks[task], f"unfinished {args.drain:g} s after the step")
+    await asyncio.gather(*pending, return_exceptions=True)
+    after = meter.read()
+    cpu = tuple(None if b is None else a - b for a, b in zip(after, before, strict=True))
+    return Step(target, rate, seconds, len(plan), recorder, cpu)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+HEADER = (
+    f"{'target':<7}{'offered':>8}{'achieved':>9}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
+    f"{'failed':>7}{'server':>8}{'gen':>6}{'db':>6}"
+)
+BY_SCENARIO = "  p95 ms of " + " / ".join(load_phones.MIX)
+
+
+def print_step(step: Step) -> None:
+    by_scenario = ""
+    if step.target == "mix":
+        by_scenario = " / ".join(f"{step.p(95, name):.1f}" for name in load_phones.MIX)
+    print(
+        f"{step.target:<7}{step.offered:>8g}{step.achieved:>9.1f}{step.p(50):>8.1f}"
+        f"{step.p(95):>8.1f}{step.p(99):>8.1f}{step.failed():>7}{_ms(step.cpu_ms(1)):>8}"
+        f"{_ms(step.cpu_ms(0)):>6}{_ms(step.cpu_ms(2)):>6}  {by_scenario}",
+        flush=True,
+    )
+    for what, count in sorted(step.recorder.errors.items()):
+        print(f"          failed: {what} x{count}", flush=True)
+
+
+async def run_target(http, park: Park, target: str, meter, args) -> tuple[list[Step], Counter]:
+    """A warm-up, then the steps up to the first saturated one; answers the steps and the
+    shipments and receipts the server took in all of them, warm-up included."""
+    warm = await run_step(http, park, target, args.rates[0], args.warm_up, meter, args)
+    if warm.failed():
+        print(f"{target} warm-up: {warm.failed()} failed visits: {dict(warm.recorder.errors)}")
+    steps = []
+    for rate in args.rates:
+        await asyncio.sleep(1)  # the previous step's last answers and the server settle
+        step = await run_step(http, park, target, rate, args.seconds, meter, args)
+        print_step(step)
+        steps.append(step)
+        if reason := step.saturated_by(args):
+            print(f"          saturated ({reason}): not stepping up", flush=True)
+            break
+    recorded = Counter()
+    for step in [warm, *steps]:
+        recorded.update(step.recorder.recorded)
+    return steps, recorded
+
+
+def knee(steps: list[Step], scenario: str | None = None) -> float | None:
+    """The highest offered rate up to which every step met p95 < 50 ms without errors
+    (for one scenario of the mix: its own requests' p95 and its own visits)."""
+    best = None
+    for step in steps:
+        if not step.within_knee(scenario):
+            break
+        best = step.offered
+    return best
+
+
+async def run(
+    base: str, targets: list[str], meter, args: argparse.Namespace
+) -> tuple[dict[str, list[Step]], Counter]:
+    """Prepare the park (for the mix), then each target's steps over one client session."""
+    connector = aiohttp.TCPConnector(
+        # gunicorn closes a keep-alive connection idle for 2 s; the client gives it up
+        # first, so a POST is never sent on a connection the server is closing.
+        limit=args.connections,
+        keepalive_timeout=1.0,
+    )
+    timeout = aiohttp.ClientTimeout(total=args.timeout)
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+    ) as http:
+        if "mix" in targets:
+            park = await load_phones.prepare_park(http, base, args.pool)
+            print(
+                f"{len(park.pool)} batches in the ship/receive pool; "
+                f"{sum(map(len, park.scan_codes.values()))} codes to scan\n",
+                flush=True,
+            )
+        else:
+            park = Park(base, {}, {}, {}, [])
+        print("offered and achieved: HTTP requests/s; server, gen(erator), db: CPU ms a request")
+        print(HEADER + (BY_SCENARIO if "mix" in targets else ""), flush=True)
+        results, recorded = {}, Counter()
+        for target in targets:
+            results[target], took = await run_target(http, park, target, meter, args)
+            recorded.update(took)
+            await asyncio.sleep(2)
+        return results, recorded
 
 
 def _spin(_=None) -> float:
@@ -64,451 +274,136 @@ def _spin(_=None) -> float:
 def parallel_capacity() -> float:
     """How many cores' worth of work the machine gives right now: one busy process alone,
     then two at once. A virtual machine's two cores are not always two cores."""
-    from multiprocessing import get_context
-
     alone = min(_spin() for _ in range(3))
-    with get_context("fork").Pool(2) as pool:
+    # The pool stops its workers with SIGTERM, which this process turns into an interrupt.
+    reset = (signal.SIGTERM, signal.SIG_DFL)
+    with get_context("fork").Pool(2, initializer=signal.signal, initargs=reset) as pool:
         together = max(pool.map(_spin, range(2)))
     return 2 * alone / together
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def report(
+    results: dict[str, list[Step]], recorded: Counter, counted: dict[str, int], first: float
+) -> None:
+    """The knees, and whether the log holds exactly the shipments and receipts posted."""
 
+    def rate(found: float | None) -> str:
+        return f"{found:g} requests/s" if found is not None else f"below {first:g} requests/s"
 
-def circularity_command() -> str:
-    beside = Path(sys.executable).with_name("circularity")
-    found = beside if beside.exists() else shutil.which("circularity")
-    if not found:
-        sys.exit("the circularity command is not installed (pip install -e .)")
-    return str(found)
-
-
-@dataclass
-class Park:
-    scan_codes: list[str]
-    loop_codes: list[str]
-    company_ids: dict[str, int]
-    password: str
-
-
-def seed(env: dict, clients: int) -> Park:
-    """The demo park through its own command, then one fresh batch per client."""
-    subprocess.run(
-        [circularity_command(), "seed-demo"], env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    from sqlmodel import select
-
-    from circularity import create_app
-    from circularity.db import get_engine, get_session
-    from circularity.demo_park import DEMO_PASSWORD
-    from circularity.models import Batch, Company, User
-    from circularity.services import access, custody
-
-    app = create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": env["SECRET_KEY"]})
-    with app.test_request_context():
-        session = get_session()
-        users = {
-            key: session.exec(select(User).where(User.email == f"{key}@demo.circularity")).one()
-            for key in (SENDER, RECEIVER)
-        }
-        loop_codes = [
-            custody.register(
-                session,
-                users[SENDER],
-                material="17 04 05",
-                quantity_value="1",
-                unit="t",
-                basis="weighed",
-                client_event_id=f"bench-{i:05d}",
-            ).primary_code
-            for i in range(clients)
-        ]
-        scan_codes = session.exec(
-            select(Batch.code).where(access.visible_batches(users[SENDER]))
-        ).all()
-        ids = {key: user.company_id for key, user in users.items()}
-        assert session.get(Company, ids[RECEIVER]) is not None
-    get_engine(app).dispose()
-    return Park(list(scan_codes), loop_codes, ids, DEMO_PASSWORD)
-
-
-class Client:
-    """One keep-alive connection with its cookies, timing every request it sends."""
-
-    def __init__(self, port: int, recorder: "Recorder"):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.cookies: dict[str, str] = {}
-        self.recorder = recorder
-
-    def send(self, kind: str, method: str, path: str, form: dict | None = None, htmx=False):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        if htmx:  # as the page's htmx asks for a fragment
-            headers["HX-Request"] = "true"
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        for attempt in (1, 2):
-            started = time.perf_counter()
-            try:
-                self.conn.request(method, path, body, headers)
-                response = self.conn.getresponse()
-                text = response.read().decode()
-                break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # gunicorn closes connections idle past its keep-alive (2 s), as while a
-                # client waits for its partner; a browser then retries on a new one too.
-                self.conn.close()
-                if attempt == 2:
-                    raise
-        self.recorder.add(kind, time.perf_counter() - started, response.status)
-        for cookie in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = cookie.partition("=")
-            value = rest.split(";", 1)[0]
-            if value:
-                self.cookies[name] = value
-            else:
-                self.cookies.pop(name, None)
-        location = response.getheader("Location")
-        return response.status, urlsplit(location).path if location else None, text
-
-    def log_in(self, email: str, password: str) -> None:
-        _status, _location, page = self.send("setup", "GET", "/login")
-        token = dict(HIDDEN.findall(page))["csrf_token"]
-        status, _location, _page = self.send(
-            "setup",
-            "POST",
-            "/login",
-            {"email": email, "password": password, "csrf_token": token},
-        )
-        if status != 303:
-            raise RuntimeError(f"login as {email} answered {status}")
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-@dataclass
-class Recorder:
-    """Latencies by kind of request, and answers that were not what the scenario expected."""
-
-    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, kind: str, seconds: float, status: int) -> None:
-        with self.lock:
-            self.times[kind].append(seconds)
-            if status >= 400:
-                self.errors[f"{kind} {status}"] += 1
-
-    def error(self, what: str) -> None:
-        with self.lock:
-            self.errors[what] += 1
-
-
-class Budget:
-    """Stops a scenario at its deadline or after its request count, whichever comes first."""
-
-    def __init__(self, seconds: float, max_requests: int):
-        self.deadline = time.perf_counter() + seconds
-        self.counter = itertools.count()
-        self.max_requests = max_requests
-
-    def take(self, requests: int = 1) -> bool:
-        if time.perf_counter() >= self.deadline:
-            return False
-        return all(next(self.counter) < self.max_requests for _ in range(requests))
-
-
-def scan_loop(client: Client, park: Park, budget: Budget, rng: random.Random) -> None:
-    while budget.take(2):
-        code = rng.choice(park.scan_codes)
-        status, location, _page = client.send("GET /scan?code=", "GET", f"/scan?code={code}")
-        if status != 302 or location != f"/b/{code}":
-            client.recorder.error(f"scan answered {status} {location}")
-            continue
-        client.send("GET /b/<code>", "GET", location)
-
-
-def form_fields(page: str) -> dict[str, str]:
-    return dict(HIDDEN.findall(page))
-
-
-def ship_receive_loop(pair: dict[str, Client], code: str, park: Park, budget: Budget) -> None:
-    """Ship the batch to the other company, receive it there, and back again."""
-    holder, other = SENDER, RECEIVER
-    page_path = f"/b/{code}"
-    pair[holder].send("GET /b/<code>", "GET", page_path)
-    while budget.take(6):
-        # The holder opens the ship section, which loads its form, and sends it.
-        _status, _location, form = pair[holder].send(
-            "GET /b/<code>/ship (form)", "GET", f"{page_path}/ship", htmx=True
-        )
-        ship = {
-            **form_fields(form),
-            "destination": park.company_ids[other],
-            "carrier": "Bench Haulage",
-            "vehicle": "SU-0001",
-            "distance_km": "4.2",
-        }
-        status, _location, _page = pair[holder].send("POST ship", "POST", f"{page_path}/ship", ship)
-        if status != 303:
-            pair[holder].recorder.error(f"ship answered {status}")
-            return
-        pair[holder].send("GET /b/<code>", "GET", page_path)
-        _status, _location, page = pair[other].send("GET /b/<code>", "GET", page_path)
-        receive = {**form_fields(page), "quantity": "1", "unit": "t"}
-        status, _location, _page = pair[other].send(
-            "POST receive", "POST", f"{page_path}/receive", receive
-        )
-        if status != 303:
-            pair[other].recorder.error(f"receive answered {status}")
-            return
-        pair[other].send("GET /b/<code>", "GET", page_path)
-        holder, other = other, holder
-
-
-def bare_loop(client: Client, budget: Budget, path: str = "/_bare/") -> None:
-    while budget.take():
-        client.send(f"GET {path}", "GET", path)
-
-
-class CpuMeter:
-    """CPU seconds used by this process (the load generator) and by the server's workers."""
-
-    def __init__(self, server_pid: int):
-        import psutil
-
-        self.me = psutil.Process()
-        self.workers = psutil.Process(server_pid).children()
-
-    @staticmethod
-    def _used(process) -> float:
-        times = process.cpu_times()
-        return times.user + times.system
-
-    def read(self) -> tuple[float, float]:
-        return self._used(self.me), sum(self._used(w) for w in self.workers)
-
-
-@dataclass
-class Result:
-    name: str
-    seconds: float
-    recorder: Recorder
-    client_cpu: float = float("nan")
-    server_cpu: float = float("nan")
-
-    @property
-    def all_times(self) -> list[float]:
-        return [t for kind, ts in self.recorder.times.items() if kind != "setup" for t in ts]
-
-    @property
-    def rate(self) -> float:
-        return len(self.all_times) / self.seconds
-
-
-def percentile(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
-def run_scenario(name: str, port: int, park: Park, args, meter: CpuMeter) -> Result:
-    """Log every client in, then release them together and time until the budget runs out."""
-    recorder = Recorder()
-    rng = random.Random(2028)
-    clients: list[Client] = []
-    workers = []
-    for i in range(args.clients):
-        if name == "scan":
-            client = Client(port, recorder)
-            client.log_in(f"{SENDER}@demo.circularity", park.password)
-            clients.append(client)
-            seeded = random.Random(rng.random())
-            workers.append(lambda b, c=client, r=seeded: scan_loop(c, park, b, r))
-        elif name == "ship/receive":
-            pair = {}
-            for key in (SENDER, RECEIVER):
-                pair[key] = Client(port, recorder)
-                pair[key].log_in(f"{key}@demo.circularity", park.password)
-                clients.append(pair[key])
-            code = park.loop_codes[i]
-            workers.append(lambda b, p=pair, c=code: ship_receive_loop(p, c, park, b))
-        elif name == "logged in":
-            client = Client(port, recorder)
-            client.log_in(f"{SENDER}@demo.circularity", park.password)
-            clients.append(client)
-            workers.append(lambda b, c=client: bare_loop(c, b, "/_bench/logged-in"))
-        else:
-            client = Client(port, recorder)
-            clients.append(client)
-            workers.append(lambda b, c=client: bare_loop(c, b))
-    recorder.times.clear()
-    # Each client opens a fresh connection when the scenario starts, all at once, as the bare
-    # endpoint's clients do, rather than keeping the one it logged in on.
-    for client in clients:
-        client.conn.close()
-    cpu_before = meter.read()
-    budget = Budget(args.seconds, args.max_requests)
-    threads = [threading.Thread(target=_guarded, args=(w, budget, recorder)) for w in workers]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    client_after, server_after = meter.read()
-    client_cpu, server_cpu = client_after - cpu_before[0], server_after - cpu_before[1]
-    for client in clients:
-        client.close()
-    return Result(name, elapsed, recorder, client_cpu, server_cpu)
-
-
-def _guarded(work, budget: Budget, recorder: Recorder) -> None:
-    try:
-        work(budget)
-    except (OSError, http.client.HTTPException, RuntimeError, KeyError) as error:
-        recorder.error(f"{type(error).__name__}: {error}")
-
-
-def report(results: list[Result]) -> None:
-    bare = next(r for r in results if r.name == "bare")
-    print(
-        f"{'scenario / request':<28}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'/bare':>8}"
-    )
-    for result in results:
-        times = result.all_times
-        ratio = result.rate / bare.rate
-        print(
-            f"{result.name:<28}{len(times):>8}{percentile(times, 50) * 1000:>9.1f}"
-            f"{percentile(times, 95) * 1000:>9.1f}{result.rate:>9.0f}{ratio:>8.0%}"
-        )
-        for kind, ts in sorted(result.recorder.times.items()):
-            if kind != "setup" and len(result.recorder.times) > 1:
-                print(
-                    f"  {kind:<26}{len(ts):>8}{percentile(ts, 50) * 1000:>9.1f}"
-                    f"{percentile(ts, 95) * 1000:>9.1f}"
-                )
-        for what, count in sorted(result.recorder.errors.items()):
-            print(f"  error: {what} x{count}")
     print()
-    print("CPU time per request (the cores are shared by the load generator and the server)")
-    print(f"{'scenario':<28}{'client ms':>10}{'server ms':>10}{'server cores':>14}")
-    for result in results:
-        count = len(result.all_times)
-        print(
-            f"{result.name:<28}{result.client_cpu / count * 1000:>10.3f}"
-            f"{result.server_cpu / count * 1000:>10.3f}"
-            f"{result.server_cpu / result.seconds:>14.2f}"
-        )
-    print()
-    for result in results:
-        if result.name not in TARGETED:
-            continue
-        p95 = percentile(result.all_times, 95) * 1000
-        ratio = result.rate / bare.rate
-        print(
-            f"{result.name}: p95 {p95:.1f} ms "
-            f"({'meets' if p95 < TARGET_P95_MS else 'misses'} < {TARGET_P95_MS:.0f} ms), "
-            f"throughput {ratio:.0%} of bare "
-            f"({'meets' if ratio >= TARGET_RATIO else 'misses'} >= {TARGET_RATIO:.0%})"
-        )
+    for target, steps in results.items():
+        print(f"knee ({target}): {rate(knee(steps))} (p95 < {KNEE_P95_MS:g} ms, no failed visit)")
+    if "mix" in results:
+        # The mix's knee is set by its slowest requests; each scenario's own tells which.
+        parts = [f"{name} {rate(knee(results['mix'], name))}" for name in load_phones.MIX]
+        print(f"  the mix's scenarios, each by its own requests: {'; '.join(parts)}")
+        for operation in ("ship", "receive"):
+            new, posted = counted.get(operation, 0), recorded.get(operation, 0)
+            verdict = "as posted" if new == posted else "MISMATCH"
+            print(f"{operation} events recorded: {new}, posts answered 303: {posted} ({verdict})")
 
 
-def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/_bare/")
-            ok = conn.getresponse().status == 200
-            conn.close()
-            if ok:
-                return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit("gunicorn did not answer in time")
-
-
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=30.0, help="per scenario")
-    parser.add_argument("--max-requests", type=int, default=300_000, help="per scenario")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
-    args = parser.parse_args()
+    parser.add_argument("--rates", default=DEFAULT_RATES, help="offered HTTP requests/s")
+    parser.add_argument("--seconds", type=float, default=20.0, help="per step")
+    parser.add_argument("--warm-up", type=float, default=5.0, help="seconds, at the first rate")
+    parser.add_argument("--scenario", choices=["all", "mix", "bare"], default="all")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--database-url",
+        help="an existing database instead (seeded if empty; the run writes batches to it)",
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, help="per worker (1 on SQLite, 2 on PostgreSQL)")
+    parser.add_argument("--pool", type=int, default=60, help="ship/receive batches per pair")
+    parser.add_argument("--stop-p95-ms", type=float, default=1000.0)
+    parser.add_argument("--stop-errors", type=float, default=0.05, help="share of visits")
+    parser.add_argument("--drain", type=float, default=15.0, help="seconds after a step")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    parser.add_argument("--connections", type=int, default=1000, help="client's pool limit")
+    parser.add_argument("--seed", type=int, default=2028)
+    args = parser.parse_args(argv)
+    args.rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    if not args.rates or min(args.rates) <= 0:
+        parser.error("--rates needs positive numbers, e.g. 25,50,100")
+    postgres = args.database == "postgres" or (args.database_url or "").startswith("postgres")
+    args.threads = args.threads or (2 if postgres else 1)
+    return args
 
-    with tempfile.TemporaryDirectory(prefix="circularity-bench-") as folder:
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.sqlite'}",
-            "SECRET_KEY": "bench secret shared by the workers",
-            "BASE_URL": f"http://127.0.0.1:{port}",
-            # Every client logs in before its scenario starts; the login limit is per address.
-            "LOGIN_RATE_LIMIT": "100000 per minute",
-        }
-        print(f"parallel capacity: {parallel_capacity():.2f} of {os.cpu_count()} cores")
-        started = time.perf_counter()
-        park = seed(env, args.clients)
+
+def open_database(stack: ExitStack, args: argparse.Namespace, folder: str):
+    """The database's URL, and the postmaster's pid when the benchmark started PostgreSQL."""
+    if args.database_url:
+        return args.database_url, None
+    if args.database == "postgres":
+        return stack.enter_context(load_server.local_postgres())
+    return f"sqlite:///{Path(folder) / 'bench.sqlite'}", None
+
+
+def app_environment(url: str, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench secret shared by the workers",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        # The set-up logs in a score of people from one address, beyond the usual limit.
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+    }
+
+
+def seed(env: dict[str, str]) -> None:
+    started = time.perf_counter()
+    seeded = load_server.seed_demo(env)
+    print(
+        f"{'seeded the demo park' if seeded else 'the database has a park: reusing it'} "
+        f"in {time.perf_counter() - started:.0f} s ({env['DATABASE_URL'].split('://')[0]})",
+        flush=True,
+    )
+
+
+def main(args: argparse.Namespace) -> None:
+    targets = ["bare", "mix"] if args.scenario == "all" else [args.scenario]
+    print(f"parallel capacity: {parallel_capacity():.2f} of {os.cpu_count()} cores")
+    with ExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="circularity-bench-"))
+        url, postmaster = open_database(stack, args, folder)
+        port = load_server.free_port()
+        env = app_environment(url, port)
+        if "mix" in targets:  # the bare endpoint alone needs no park
+            seed(env)
+        server = stack.enter_context(load_server.gunicorn(env, port, args.workers, args.threads))
         print(
-            f"seeded the demo park and {len(park.loop_codes)} loop batches "
-            f"in {time.perf_counter() - started:.0f} s; {len(park.scan_codes)} codes to scan"
+            f"gunicorn -k gthread -w {args.workers} --threads {args.threads} --reuse-port "
+            f"on 127.0.0.1:{port}; {args.seconds:g} s a step, warm-up {args.warm_up:g} s",
+            flush=True,
         )
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "--worker-class",
-                args.worker_class,
-                # A listening socket per worker (SO_REUSEPORT): the kernel spreads connections
-                # over the workers. With one shared socket, keep-alive connections opened at
-                # once all landed on one gthread worker while the other idled.
-                "--reuse-port",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--pythonpath",
-                str(HERE),
-                "--log-level",
-                "warning",
-                "bare_app:app",
-            ],
-            env=env,
-        )
-        try:
-            wait_until_up(port, server)
-            print(
-                f"gunicorn -k {args.worker_class} -w {args.workers}"
-                f"{f' --threads {args.threads}' if args.worker_class == 'gthread' else ''} "
-                f"on 127.0.0.1:{port}; "
-                f"{args.clients} clients, {args.seconds:g} s or {args.max_requests} requests "
-                "a scenario\n"
-            )
-            meter = CpuMeter(server.pid)
-            results = [
-                run_scenario(name, port, park, args, meter)
-                for name in ("bare", "logged in", "scan", "ship/receive")
-            ]
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    report(results)
+        meter = load_server.CpuMeter(server.pid, postmaster)
+        before = load_server.event_counts(url) if "mix" in targets else {}
+        results, recorded = _event_loop_run(run(f"http://127.0.0.1:{port}", targets, meter, args))
+        after = load_server.event_counts(url) if "mix" in targets else {}
+    counted = {op: after.get(op, 0) - before.get(op, 0) for op in after}
+    report(results, recorded, counted, args.rates[0])
     print(f"parallel capacity after the run: {parallel_capacity():.2f} of {os.cpu_count()} cores")
 
 
+def _event_loop_run(coroutine):
+    """uvloop where it is installed (Linux, macOS): it cost the generator the least CPU."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
+
+
+def _exit_on_sigterm(_signum, _frame) -> None:
+    """A terminated run unwinds like an interrupted one: the server and the database stop."""
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
-    main()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        main(parse_args())
+    except KeyboardInterrupt:
+        sys.exit("interrupted; the server and the database were stopped")
