@@ -1,17 +1,15 @@
 """Companies of the park and the people who use circularity."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlmodel import Field, SQLModel
 
+from circularity.times import utcnow
+
 # staff act for their company; coordinators match supply and demand; management watches the
 # park; admins manage companies and users. Coordinators, management and admins see every batch.
 ROLES = ("staff", "coordinator", "management", "admin")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Company(SQLModel, table=True):

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
 
-from circularity.models.account import utcnow
+from circularity.times import utcnow
 
 # held: at its holder; in_transit: shipped, awaiting receipt; closed: treated (R/D operation);
 # consumed: all its mass went into other batches by a split or a merge.

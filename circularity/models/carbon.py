@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from circularity.models.account import utcnow
+from circularity.times import utcnow
 
 #: The pilot's eight key areas of the district inventory.
 INVENTORY_AREAS = (

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import Field, SQLModel
 
-from circularity.models.account import utcnow
+from circularity.times import utcnow
 
 
 class Event(SQLModel, table=True):

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import Field, SQLModel
 
-from circularity.models.account import utcnow
+from circularity.times import utcnow
 
 # open: in the market; withdrawn: taken out by its company (kept, so old runs still resolve).
 LISTING_STATUSES = ("open", "withdrawn")

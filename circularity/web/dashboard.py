@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from circularity.db import get_session
 from circularity.roles import roles_required
 from circularity.services.analysis import dashboard, pages, records, report, tables
-from circularity.services.custody.recording import park_timezone
+from circularity.times import park_timezone
 from circularity.web import charts
 from circularity.web.rendering import render
 

@@ -1,22 +1,12 @@
 """Template filters: masses and times shown the same way on every page."""
 
-from datetime import UTC
-
 from flask import Flask
 from flask_login import current_user
 
 from circularity.db import get_session
 from circularity.models import Company
-from circularity.services.custody.recording import park_timezone
 from circularity.services.quantities import format_mass, format_tonnes
-
-
-def local_time(value) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(park_timezone()).strftime("%Y-%m-%d %H:%M")
+from circularity.times import local_time
 
 
 def init_app(app: Flask) -> None:

@@ -9,15 +9,15 @@ year or the twelve months up to the current one. The trends are the same figures
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 
 from sqlmodel import Session, col, func, select
 
+from circularity import times
 from circularity.models import Company, MonthlyFlow
 from circularity.services.analysis import records
 from circularity.services.carbon import balance
-from circularity.services.custody.recording import park_timezone
 from circularity.services.errors import InvalidInput
 from mfa.indicators import SymbiosisFigures, landfill_diversion_rate, recycling_rate, symbiosis
 from mfa.model import ATMOSPHERE, GENERATION, TRANSFORMATION, Flow, RecordKind
@@ -39,21 +39,17 @@ class Window:
     @property
     def period(self) -> records.Period:
         """The same days as an analysis period, for links and for comparing figures."""
-        first = date.fromisoformat(self.months[0] + "-01")
-        after = date.fromisoformat(self.months[-1] + "-01") + timedelta(days=31)
-        return records.Period(first, after.replace(day=1) - timedelta(days=1))
+        return records.Period(times.first_day(self.months[0]), times.last_day(self.months[-1]))
 
 
 def parse_window(value: str | None, today: date | None = None) -> Window:
     """A year ("2025") or the last 12 months ("12m", the default); InvalidInput otherwise."""
-    today = today or datetime.now(park_timezone()).date()
+    today = today or datetime.now(times.park_timezone()).date()
     choice = (value or LAST_12).strip()
     if choice == LAST_12:
-        index = today.year * 12 + today.month - 1
-        months = [divmod(i, 12) for i in range(index - 11, index + 1)]
-        return Window(choice, tuple(f"{y:04d}-{m + 1:02d}" for y, m in months))
+        return Window(choice, times.months_up_to(today, 12))
     if choice.isdigit() and int(choice) in balance.YEARS:
-        return Window(choice, tuple(f"{int(choice):04d}-{m:02d}" for m in range(1, 13)))
+        return Window(choice, times.months_of_year(int(choice)))
     raise InvalidInput("Choose a year from 2000 to 2100 or the last 12 months.", "period")
 
 
@@ -233,7 +229,7 @@ def dashboard(session: Session, window: Window) -> Dashboard:
         key=lambda x: (-x.mass_g, x.company.name, x.material, x.sink),
     )
     carbon = balance.balance(session)
-    year_months = {(int(m[:4]), int(m[5:])) for m in window.months}
+    year_months = {times.year_month(m) for m in window.months}
     return Dashboard(
         window=window,
         park=park,

@@ -14,7 +14,6 @@ recomputation, which is how tests and ``circularity verify`` show that they are 
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, select
@@ -22,18 +21,12 @@ from sqlmodel import Session, select
 from circularity.db import write_transaction
 from circularity.models import Batch, Event, EventBatch, MonthlyFlow
 from circularity.services.analysis.records import classify
-from circularity.services.custody.recording import park_timezone
+from circularity.times import month_of
 from mfa.model import RecordKind
 
 #: (month, kind, reason, company id, partner id, route, material): one MonthlyFlow row.
 Key = tuple[str, str, str, int, int, str, str]
 KEY_COLUMNS = ("month", "kind", "reason", "company_id", "partner_id", "route", "material_code")
-
-
-def month_of(moment: datetime) -> str:
-    """The calendar month of an event time in the park's time zone, as analysis periods are."""
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    return aware.astimezone(park_timezone()).strftime("%Y-%m")
 
 
 def event_records(

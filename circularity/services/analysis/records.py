@@ -34,8 +34,8 @@ from sqlmodel import Session, select
 
 from circularity.config import setting
 from circularity.models import Batch, Company, Event, EventBatch
-from circularity.services.custody.recording import park_timezone
 from circularity.services.errors import InvalidInput
+from circularity.times import park_timezone
 from mfa.model import CustodyRecord, RecordKind, Stock
 from mfa.uncertainty import standard_deviation
 

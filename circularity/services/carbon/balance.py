@@ -9,7 +9,6 @@ balance is above the path.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from sqlmodel import Session, col, select
@@ -20,6 +19,7 @@ from circularity.models import INVENTORY_AREAS, InventoryEntry, User
 from circularity.services.carbon import credits
 from circularity.services.carbon.csvfiles import BadValue, Problem, RejectedFile, number, read_rows
 from circularity.services.errors import InvalidInput
+from circularity.times import local
 from mfa import emissions as em
 
 YEARS = range(2000, 2101)
@@ -170,12 +170,9 @@ def balance(session: Session) -> Balance:
         if not month:
             annual[year][area] = entry.tco2e
     credited: dict[tuple[int, int], float] = defaultdict(float)
-    zone = ZoneInfo(setting("PARK_TIMEZONE"))
     for closed, credit_kg in credits.current_amounts(session):
-        if closed.tzinfo is None:
-            closed = closed.replace(tzinfo=ZoneInfo("UTC"))
-        local = closed.astimezone(zone)
-        credited[(local.year, local.month)] += credit_kg / 1000
+        month = local(closed)
+        credited[(month.year, month.month)] += credit_kg / 1000
     years = sorted(set(annual) | {y for y, _ in credited})
     if baseline_year is None:
         complete = [y for y in years if len(annual.get(y, {})) == len(INVENTORY_AREAS)]

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from circularity.models import Batch, ChainHead, Event, EventBatch
-from circularity.models.account import utcnow
+from circularity.times import utcnow
 
 GENESIS = "0" * 64
 

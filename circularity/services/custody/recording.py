@@ -8,9 +8,7 @@ same answer, so nothing is counted twice.
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
@@ -18,9 +16,9 @@ from circularity.db import rows
 from circularity.models import Batch, Company, Event, EventBatch, User
 from circularity.services.custody import chain
 from circularity.services.errors import Conflict, InvalidInput
+from circularity.times import park_timezone
 
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 @dataclass
@@ -70,11 +68,6 @@ def replay(session: Session, client_event_id: str, operation: str, user: User) -
         .order_by(EventBatch.id)
     ).all()
     return Outcome(event, list(codes), replayed=True)
-
-
-def park_timezone() -> ZoneInfo:
-    name = current_app.config.get("PARK_TIMEZONE") if has_app_context() else None
-    return ZoneInfo(name or DEFAULT_TIMEZONE)
 
 
 def batch_uri(batch: Batch) -> str:

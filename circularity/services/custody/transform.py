@@ -11,7 +11,6 @@ from sqlmodel import Session
 
 from circularity.db import write_transaction
 from circularity.models import Batch, Company, User
-from circularity.models.account import utcnow
 from circularity.services import catalogue
 from circularity.services.custody import access
 from circularity.services.custody.operations import BASES, new_code
@@ -24,6 +23,7 @@ from circularity.services.custody.recording import (
 )
 from circularity.services.errors import InvalidInput
 from circularity.services.quantities import format_mass, kilograms, to_grams
+from circularity.times import utcnow
 
 MAX_PARTS = 50
 

@@ -14,9 +14,9 @@ from sqlmodel import Session, select
 from circularity.db import write_transaction
 from circularity.models import Company, Demand, Offer, User
 from circularity.services import catalogue
-from circularity.services.custody.recording import park_timezone
 from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from circularity.services.quantities import parse_decimal, to_grams
+from circularity.times import park_timezone
 
 #: Period choices on the forms, in days; None is one lot.
 PERIODS: dict[str, int | None] = {"lot": None, "week": 7, "month": 30, "year": 365}
