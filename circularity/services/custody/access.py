@@ -2,7 +2,7 @@
 
 import re
 
-from sqlalchemy import bindparam, exists, or_
+from sqlalchemy import ColumnElement, Row, bindparam, exists, or_
 from sqlmodel import Session, select
 
 from circularity.db import rows
@@ -25,7 +25,7 @@ def normalise_code(text: str) -> str:
     return re.sub(r"[\s-]", "", text).upper().translate(_TYPO)
 
 
-def visible_batches(user: User):
+def visible_batches(user: User) -> ColumnElement[bool] | bool:
     """A filter on Batch: what this person may see."""
     if user.sees_all_batches:
         return True
@@ -77,7 +77,7 @@ def get_batch(session: Session, user: User, code: str, lock: bool = False) -> Ba
     return _visible(session, user, code, lambda c: session.exec(query, params={"code": c}))
 
 
-def view_batch(session: Session, user: User, code: str):
+def view_batch(session: Session, user: User, code: str) -> Row:
     """``get_batch`` for a page that only shows the batch: its row, not an ORM object
     (db.rows), under the same rules and with the same errors."""
     return _visible(session, user, code, lambda c: rows(session, _BY_CODE, {"code": c}))
@@ -104,7 +104,9 @@ def allowed_actions(user: User, batch: Batch) -> list[str]:
     return []
 
 
-def require_action(user: User, batch: Batch, action: str, expected_version=None) -> None:
+def require_action(
+    user: User, batch: Batch, action: str, expected_version: str | int | None = None
+) -> None:
     """Raise unless ``user`` may take ``action`` on ``batch`` as the page showed it."""
     if expected_version not in (None, ""):
         try:

@@ -9,6 +9,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, update
@@ -80,7 +81,7 @@ def append(
     session: Session,
     payload: dict,
     ledger: Iterable[tuple[Batch, str, int]],
-    event_time,
+    event_time: datetime,
 ) -> Event:
     """Add one event with its ledger rows at the end of the chain.
 

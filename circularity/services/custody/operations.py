@@ -1,7 +1,7 @@
 """The chain of custody: register, ship, receive and correct batches.
 
-Each function is one write transaction that checks who may act, validates every value
-before writing anything, records one event and updates the batch rows to match.
+Each is one ``recording.perform``: the work below validates every value before writing
+anything, updates the batch rows and says what the operation's one event records.
 """
 
 import secrets
@@ -9,18 +9,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from circularity.db import write_transaction
 from circularity.models import Batch, Company, Event, EventBatch, User
 from circularity.services import catalogue
-from circularity.services.custody import access
-from circularity.services.custody.recording import (
-    Outcome,
-    check_client_id,
-    company_uri,
-    quantity,
-    record,
-    replay,
-)
+from circularity.services.custody.recording import Outcome, Step, company_uri, perform, quantity
 from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from circularity.services.fields import optional_text, required_text
 from circularity.services.market import exchanges
@@ -53,59 +44,61 @@ def register(
     user: User,
     *,
     material: str,
-    quantity_value,
+    quantity_value: str,
     unit: str,
     basis: str,
     client_event_id: str,
-    density=None,
+    density: str | None = None,
     description: str = "",
     event_time: datetime | None = None,
 ) -> Outcome:
     """Register a new batch held by the person's company."""
-    check_client_id(client_event_id)
-    with write_transaction(session):
-        if done := replay(session, client_event_id, "register", user):
-            return done
+
+    def work() -> Step:
         company = staff_company(session, user)
         entry = catalogue.get_material(material)
         grams = to_grams(quantity_value, unit, density)
-        basis = _basis(basis)
-        description = optional_text(description, "description", 500)
+        checked_basis = _basis(basis)
+        text = optional_text(description, "description", 500)
         batch = Batch(
             code=new_code(),
             material_code=entry.code,
             company_id=company.id,
             mass_g=grams,
-            basis=basis,
+            basis=checked_basis,
             origin="registered",
-            description=description,
+            description=text,
         )
         if event_time is not None:
             batch.created_at = event_time
         session.add(batch)
         session.flush()
-        return record(
-            session,
-            operation="register",
-            user=user,
-            company=company,
-            client_event_id=client_event_id,
+        return Step(
+            company_id=company.id,
             event_type="ObjectEvent",
             action="ADD",
             biz_step="commissioning",
             disposition="active",
             ledger=[(batch, "object", grams)],
-            event_time=event_time,
             fields={
                 "quantityList": [quantity(batch, grams)],
                 "ilmd": {
                     "circ:material": entry.code,
                     "circ:hazardous": entry.hazardous,
-                    "circ:basis": basis,
-                    "circ:description": description,
+                    "circ:basis": checked_basis,
+                    "circ:description": text,
                 },
             },
         )
+
+    return perform(
+        session,
+        user,
+        "register",
+        client_event_id=client_event_id,
+        event_time=event_time,
+        work=work,
+    )
 
 
 def ship(
@@ -113,26 +106,22 @@ def ship(
     user: User,
     code: str,
     *,
-    destination_company_id,
+    destination_company_id: str | int | None,
     carrier: str,
     vehicle: str,
-    distance_km,
+    distance_km: str,
     client_event_id: str,
-    expected_version=None,
+    expected_version: str | int | None = None,
     event_time: datetime | None = None,
-    exchange_id=None,
+    exchange_id: str | int | None = None,
 ) -> Outcome:
     """Send a held batch to another company; it is in transit until that company receives it.
 
     With ``exchange_id`` the shipment fulfils that agreed exchange, which must go from the
     holder to the destination in the batch's material; the payload names it.
     """
-    check_client_id(client_event_id)
-    with write_transaction(session):
-        if done := replay(session, client_event_id, "ship", user):
-            return done
-        batch = access.get_batch(session, user, code, lock=True)
-        access.require_action(user, batch, "ship", expected_version)
+
+    def work(batch: Batch) -> Step:
         destination = _company(session, destination_company_id, "destination")
         if destination.id == batch.company_id:
             raise InvalidInput(
@@ -141,45 +130,50 @@ def ship(
         exchange = None
         if exchange_id not in (None, ""):
             exchange = exchanges.check_shipment(session, exchange_id, batch, destination.id)
-        carrier, vehicle = (
+        checked_carrier, checked_vehicle = (
             required_text(carrier, "carrier", 200),
             required_text(vehicle, "vehicle", 50),
         )
         km = _distance(distance_km)
         batch.status, batch.destination_company_id = "in_transit", destination.id
-        batch.version += 1
-        session.add(batch)
-        company = session.get(Company, batch.company_id)
-        fields = {"circ:exchangeID": exchange.id} if exchange else {}
-        outcome = record(
-            session,
-            operation="ship",
-            user=user,
-            company=company,
-            client_event_id=client_event_id,
+        source = batch.company_id
+
+        def link(event: Event) -> None:
+            exchanges.link_shipment(session, exchange, event, batch)
+
+        return Step(
+            company_id=source,
             event_type="ObjectEvent",
             action="OBSERVE",
             biz_step="shipping",
             disposition="in_transit",
             ledger=[(batch, "object", 0)],
-            event_time=event_time,
             fields={
                 "quantityList": [quantity(batch, batch.mass_g)],
-                "sourceList": [{"type": "owning_party", "source": company_uri(company.id)}],
+                "sourceList": [{"type": "owning_party", "source": company_uri(source)}],
                 "destinationList": [
                     {"type": "owning_party", "destination": company_uri(destination.id)}
                 ],
-                "circ:sourceCompanyID": company.id,
+                "circ:sourceCompanyID": source,
                 "circ:destinationCompanyID": destination.id,
                 "circ:distanceKm": km,
-                "circ:carrier": carrier,
-                "circ:vehicle": vehicle,
-                **fields,
+                "circ:carrier": checked_carrier,
+                "circ:vehicle": checked_vehicle,
+                **({"circ:exchangeID": exchange.id} if exchange else {}),
             },
+            then=link if exchange else None,
         )
-        if exchange:
-            exchanges.link_shipment(session, exchange, outcome.event, batch)
-        return outcome
+
+    return perform(
+        session,
+        user,
+        "ship",
+        client_event_id=client_event_id,
+        codes=[code],
+        expected_version=expected_version,
+        event_time=event_time,
+        work=work,
+    )
 
 
 def receive(
@@ -187,12 +181,12 @@ def receive(
     user: User,
     code: str,
     *,
-    quantity_value,
+    quantity_value: str,
     unit: str,
     client_event_id: str,
-    density=None,
+    density: str | None = None,
     reason: str = "",
-    expected_version=None,
+    expected_version: str | int | None = None,
     event_time: datetime | None = None,
 ) -> Outcome:
     """Take over a batch shipped to the person's company, with the mass weighed on arrival.
@@ -200,15 +194,11 @@ def receive(
     A weighed mass that differs from what was sent is recorded as a discrepancy with its
     reason: the sent mass stays in the record, nothing is overwritten.
     """
-    check_client_id(client_event_id)
-    with write_transaction(session):
-        if done := replay(session, client_event_id, "receive", user):
-            return done
-        batch = access.get_batch(session, user, code, lock=True)
-        access.require_action(user, batch, "receive", expected_version)
+
+    def work(batch: Batch) -> Step:
         received = to_grams(quantity_value, unit, density)
         sent = batch.mass_g
-        reason = (reason or "").strip()
+        stated = (reason or "").strip()
         fields = {
             "quantityList": [quantity(batch, received)],
             "sourceList": [{"type": "owning_party", "source": company_uri(batch.company_id)}],
@@ -219,7 +209,7 @@ def receive(
             "circ:destinationCompanyID": user.company_id,
         }
         if received != sent:
-            if not reason:
+            if not stated:
                 raise InvalidInput(
                     "The weighed mass differs from the %(sent)s sent; give the reason.",
                     "reason",
@@ -229,26 +219,30 @@ def receive(
                 "sentKg": kilograms(sent),
                 "receivedKg": kilograms(received),
                 "differenceKg": kilograms(received - sent),
-                "reason": required_text(reason, "reason", 500),
+                "reason": required_text(stated, "reason", 500),
             }
         batch.company_id, batch.destination_company_id = user.company_id, None
         batch.status, batch.mass_g, batch.basis = "held", received, "weighed"
-        batch.version += 1
-        session.add(batch)
-        return record(
-            session,
-            operation="receive",
-            user=user,
-            company=session.get(Company, user.company_id),
-            client_event_id=client_event_id,
+        return Step(
+            company_id=user.company_id,
             event_type="ObjectEvent",
             action="OBSERVE",
             biz_step="receiving",
             disposition="active",
             ledger=[(batch, "object", received - sent)],
-            event_time=event_time,
             fields=fields,
         )
+
+    return perform(
+        session,
+        user,
+        "receive",
+        client_event_id=client_event_id,
+        codes=[code],
+        expected_version=expected_version,
+        event_time=event_time,
+        work=work,
+    )
 
 
 def correct(
@@ -256,13 +250,13 @@ def correct(
     user: User,
     code: str,
     *,
-    quantity_value,
+    quantity_value: str,
     unit: str,
     reason: str,
     client_event_id: str,
-    density=None,
+    density: str | None = None,
     basis: str = "weighed",
-    expected_version=None,
+    expected_version: str | int | None = None,
     event_time: datetime | None = None,
 ) -> Outcome:
     """Correct the mass recorded by the batch's latest registration, receipt or correction.
@@ -270,12 +264,8 @@ def correct(
     The wrong event stays as it was; the correction is a new event that names it (as an
     EPCIS error declaration does) and records the old and the new mass.
     """
-    check_client_id(client_event_id)
-    with write_transaction(session):
-        if done := replay(session, client_event_id, "correct", user):
-            return done
-        batch = access.get_batch(session, user, code, lock=True)
-        access.require_action(user, batch, "correct", expected_version)
+
+    def work(batch: Batch) -> Step:
         last = latest_event(session, batch)
         if last is None or last.operation not in ("register", "receive", "correct"):
             raise Conflict(
@@ -283,25 +273,18 @@ def correct(
                 "quantity",
             )
         grams = to_grams(quantity_value, unit, density)
-        reason = required_text(reason, "reason", 500)
+        stated = required_text(reason, "reason", 500)
         if grams == batch.mass_g:
             raise InvalidInput("The corrected mass equals the recorded one.", "quantity")
         old = batch.mass_g
         batch.mass_g, batch.basis = grams, _basis(basis)
-        batch.version += 1
-        session.add(batch)
-        return record(
-            session,
-            operation="correct",
-            user=user,
-            company=session.get(Company, batch.company_id),
-            client_event_id=client_event_id,
+        return Step(
+            company_id=batch.company_id,
             event_type="ObjectEvent",
             action="OBSERVE",
             biz_step="inspecting",
             disposition="active",
             ledger=[(batch, "object", grams - old)],
-            event_time=event_time,
             fields={
                 "quantityList": [quantity(batch, grams)],
                 "circ:correctsEventSeq": last.seq,
@@ -309,10 +292,21 @@ def correct(
                     "correctsEventID": last.event_id,
                     "oldKg": kilograms(old),
                     "newKg": kilograms(grams),
-                    "reason": reason,
+                    "reason": stated,
                 },
             },
         )
+
+    return perform(
+        session,
+        user,
+        "correct",
+        client_event_id=client_event_id,
+        codes=[code],
+        expected_version=expected_version,
+        event_time=event_time,
+        work=work,
+    )
 
 
 def latest_event(session: Session, batch: Batch) -> Event | None:
@@ -324,7 +318,7 @@ def latest_event(session: Session, batch: Batch) -> Event | None:
     ).first()
 
 
-def _company(session: Session, company_id, field: str) -> Company:
+def _company(session: Session, company_id: str | int | None, field: str) -> Company:
     try:
         company = session.get(Company, int(company_id))
     except (TypeError, ValueError):
@@ -334,7 +328,7 @@ def _company(session: Session, company_id, field: str) -> Company:
     return company
 
 
-def _distance(value) -> float:
+def _distance(value: str) -> float:
     km = parse_decimal(value, "distance_km")
     if km > 5000:
         raise InvalidInput("A road distance inside the region is under 5000 km.", "distance_km")

@@ -1,20 +1,24 @@
-"""Recording one operation as one EPCIS event, exactly once per client-supplied id.
+"""One custody operation, done once and recorded as one EPCIS event.
 
-A phone on a bad connection may send the same request twice. Each form carries a
-client event id; the second request finds the event the first one recorded and gets the
-same answer, so nothing is counted twice.
+Every operation on batches takes the same steps: check the form's client event id, open the
+write transaction, answer a retry with what the first request did (``replay``), load and
+lock the batches it names, check that this person may take the action on them as the page
+showed them, do the operation's own work, raise the batches' versions and append the event.
+``perform`` takes those steps; an operation (``operations``, ``transform``) only supplies its
+own work, as a function that returns the ``Step`` to record.
 """
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from circularity.db import rows
-from circularity.models import Batch, Company, Event, EventBatch, User
-from circularity.services.custody import chain
+from circularity.db import rows, write_transaction
+from circularity.models import Batch, Event, EventBatch, User
+from circularity.services.custody import access, chain
 from circularity.services.errors import Conflict, InvalidInput
 from circularity.times import park_timezone
 
@@ -32,6 +36,65 @@ class Outcome:
     @property
     def primary_code(self) -> str:
         return self.batch_codes[0]
+
+
+@dataclass
+class Step:
+    """What an operation's own work leaves to record: the event's kind and content, the
+    company acting (the readPoint) and the mass ledger, (batch, role, grams) per batch."""
+
+    company_id: int
+    event_type: str
+    biz_step: str
+    disposition: str
+    ledger: list[tuple[Batch, str, int]]
+    fields: dict
+    action: str | None = None
+    # Work that needs the recorded event (a shipment linked to its exchange).
+    then: Callable[[Event], None] | None = None
+
+
+def perform(
+    session: Session,
+    user: User,
+    operation: str,
+    *,
+    client_event_id: str,
+    work: Callable[..., Step],
+    codes: Sequence[str] | Callable[[], Sequence[str]] = (),
+    expected_version: str | int | None = None,
+    event_time: datetime | None = None,
+) -> Outcome:
+    """Do ``operation`` on the batches ``codes`` names, once per client event id.
+
+    ``work`` gets the batches, loaded, locked and checked (``access.require_action`` with
+    ``expected_version``), validates its values, changes the rows and returns the Step to
+    record; it raises before writing anything. ``codes`` may be a function where naming the
+    batches can fail (merge needs two), so that a retry is answered before it is asked.
+    """
+    check_client_id(client_event_id)
+    with write_transaction(session):
+        if done := replay(session, client_event_id, operation, user):
+            return done
+        named = codes() if callable(codes) else codes
+        batches = [access.get_batch(session, user, code, lock=True) for code in named]
+        for batch in batches:
+            access.require_action(user, batch, operation, expected_version)
+        step = work(*batches)
+        for batch in batches:
+            batch.version += 1
+            session.add(batch)
+        outcome = record(
+            session,
+            step,
+            operation=operation,
+            user=user,
+            client_event_id=client_event_id,
+            event_time=event_time,
+        )
+        if step.then is not None:
+            step.then(outcome.event)
+        return outcome
 
 
 def check_client_id(client_event_id: str) -> str:
@@ -87,35 +150,28 @@ def quantity(batch: Batch, grams: int) -> dict:
 
 def record(
     session: Session,
+    step: Step,
     *,
     operation: str,
     user: User,
-    company: Company,
     client_event_id: str,
-    event_type: str,
-    biz_step: str,
-    disposition: str,
-    ledger: list[tuple[Batch, str, int]],
-    action: str | None = None,
-    fields: dict | None = None,
     event_time: datetime | None = None,
 ) -> Outcome:
-    """Append the event for one operation and return its outcome (of ``company``, the
-    readPoint, only the id is used)."""
+    """Append the event of one operation's step to the chain and return its outcome."""
     when = (event_time or datetime.now(UTC)).astimezone(park_timezone())
     offset = when.strftime("%z")
     payload = {
-        "type": event_type,
+        "type": step.event_type,
         "eventID": chain.new_event_id(),
         "eventTime": when.isoformat(timespec="milliseconds"),
         "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}",
-        "bizStep": biz_step,
-        "disposition": disposition,
-        "readPoint": {"id": company_uri(company.id)},
-        "action": action,
+        "bizStep": step.biz_step,
+        "disposition": step.disposition,
+        "readPoint": {"id": company_uri(step.company_id)},
+        "action": step.action,
         "circ:operation": operation,
         "circ:clientEventID": client_event_id,
-        "circ:companyID": company.id,
+        "circ:companyID": step.company_id,
         "circ:userID": user.id,
         "circ:sourceCompanyID": None,
         "circ:destinationCompanyID": None,
@@ -123,11 +179,11 @@ def record(
         "circ:operationCode": None,
         "circ:correctsEventSeq": None,
     }
-    payload.update(fields or {})
-    event = chain.append(session, payload, ledger, when.astimezone(UTC))
-    # The dashboard's totals, in the same transaction. Imported here: aggregates follows
-    # analysis's rules, and analysis uses this module's park time zone.
+    payload.update(step.fields)
+    event = chain.append(session, payload, step.ledger, when.astimezone(UTC))
+    # The dashboard's totals, in the same transaction. Imported here: monthly totals follow
+    # analysis's rules, and analysis reads custody's events.
     from circularity.services.analysis import monthly_totals
 
-    monthly_totals.add_event(session, event, ledger)
-    return Outcome(event, [batch.code for batch, _, _ in ledger])
+    monthly_totals.add_event(session, event, step.ledger)
+    return Outcome(event, [batch.code for batch, _, _ in step.ledger])

@@ -2,25 +2,19 @@
 
 Mass is conserved by construction: the grams leaving input batches equal the grams in the
 output batches, plus, for a closing treatment, what the treatment itself consumed. Every
-function checks this before it writes.
+function checks this before it writes; each is one ``recording.perform``.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session
 
-from circularity.db import write_transaction
-from circularity.models import Batch, Company, User
+from circularity.models import Batch, User
 from circularity.services import catalogue
 from circularity.services.custody import access
 from circularity.services.custody.operations import BASES, new_code
-from circularity.services.custody.recording import (
-    Outcome,
-    check_client_id,
-    quantity,
-    record,
-    replay,
-)
+from circularity.services.custody.recording import Outcome, Step, perform, quantity
 from circularity.services.errors import InvalidInput
 from circularity.services.quantities import format_mass, kilograms, to_grams
 from circularity.times import utcnow
@@ -33,9 +27,9 @@ def split(
     user: User,
     code: str,
     *,
-    parts: list[tuple],
+    parts: Sequence[tuple[str, str]],
     client_event_id: str,
-    expected_version=None,
+    expected_version: str | int | None = None,
     event_time: datetime | None = None,
 ) -> Outcome:
     """Take parts out of a batch into new batches; what is left stays in the batch.
@@ -43,12 +37,8 @@ def split(
     ``parts`` is a list of (quantity, unit) pairs. Their sum may not exceed the batch; when
     it equals it, the batch is used up (consumed).
     """
-    check_client_id(client_event_id)
-    with write_transaction(session):
-        if done := replay(session, client_event_id, "split", user):
-            return done
-        batch = access.get_batch(session, user, code, lock=True)
-        access.require_action(user, batch, "split", expected_version)
+
+    def work(batch: Batch) -> Step:
         masses = _part_masses(parts)
         if sum(masses) > batch.mass_g:
             raise InvalidInput(
@@ -61,46 +51,48 @@ def split(
         session.add_all(children)
         batch.mass_g -= sum(masses)
         batch.status = "held" if batch.mass_g else "consumed"
-        batch.version += 1
-        session.add(batch)
         session.flush()
-        return record(
-            session,
-            operation="split",
-            user=user,
-            company=session.get(Company, batch.company_id),
-            client_event_id=client_event_id,
+        return Step(
+            company_id=batch.company_id,
             event_type="TransformationEvent",
             biz_step="repackaging",
             disposition="active",
             ledger=[(batch, "input", -sum(masses))] + [(c, "output", c.mass_g) for c in children],
-            event_time=event_time,
             fields={
                 "inputQuantityList": [quantity(batch, sum(masses))],
                 "outputQuantityList": [quantity(c, c.mass_g) for c in children],
             },
         )
 
+    return perform(
+        session,
+        user,
+        "split",
+        client_event_id=client_event_id,
+        codes=[code],
+        expected_version=expected_version,
+        event_time=event_time,
+        work=work,
+    )
+
 
 def merge(
     session: Session,
     user: User,
-    codes: list[str],
+    codes: Sequence[str],
     *,
     client_event_id: str,
     event_time: datetime | None = None,
 ) -> Outcome:
     """Combine held batches of one material into one new batch; the inputs are consumed."""
-    check_client_id(client_event_id)
-    with write_transaction(session):
-        if done := replay(session, client_event_id, "merge", user):
-            return done
+
+    def distinct() -> list[str]:
         unique = list(dict.fromkeys(access.normalise_code(c) for c in codes if c and c.strip()))
         if len(unique) < 2:
             raise InvalidInput("Choose at least two batches to merge.", "batches")
-        inputs = [access.get_batch(session, user, code, lock=True) for code in unique]
-        for batch in inputs:
-            access.require_action(user, batch, "merge")
+        return unique
+
+    def work(*inputs: Batch) -> Step:
         if len({b.material_code for b in inputs}) > 1:
             raise InvalidInput("Only batches of one material can be merged.", "batches")
         basis = "weighed" if all(b.basis == "weighed" for b in inputs) else "estimated"
@@ -112,25 +104,28 @@ def merge(
         for batch in inputs:
             ledger.append((batch, "input", -batch.mass_g))
             batch.mass_g, batch.status = 0, "consumed"
-            batch.version += 1
-            session.add(batch)
         session.flush()
-        return record(
-            session,
-            operation="merge",
-            user=user,
-            company=session.get(Company, merged.company_id),
-            client_event_id=client_event_id,
+        return Step(
+            company_id=merged.company_id,
             event_type="TransformationEvent",
             biz_step="repackaging",
             disposition="active",
             ledger=[(merged, "output", merged.mass_g)] + ledger,
-            event_time=event_time,
             fields={
                 "inputQuantityList": [quantity(b, -d) for b, _, d in ledger],
                 "outputQuantityList": [quantity(merged, merged.mass_g)],
             },
         )
+
+    return perform(
+        session,
+        user,
+        "merge",
+        client_event_id=client_event_id,
+        codes=distinct,
+        event_time=event_time,
+        work=work,
+    )
 
 
 def close(
@@ -140,8 +135,8 @@ def close(
     *,
     operation: str,
     client_event_id: str,
-    outputs: list[tuple] = (),
-    expected_version=None,
+    outputs: Sequence[tuple[str, str, str, str]] = (),
+    expected_version: str | int | None = None,
     event_time: datetime | None = None,
 ) -> Outcome:
     """Close a batch with a recovery (R) or disposal (D) operation.
@@ -151,12 +146,8 @@ def close(
     of residue from 10 t of scrap). Outputs may not weigh more than the batch; any
     remainder is what the treatment consumed (burnt, evaporated, landfilled).
     """
-    check_client_id(client_event_id)
-    with write_transaction(session):
-        if done := replay(session, client_event_id, "close", user):
-            return done
-        batch = access.get_batch(session, user, code, lock=True)
-        access.require_action(user, batch, "close", expected_version)
+
+    def work(batch: Batch) -> Step:
         route = catalogue.get_operation(operation)
         products = _outputs(batch, outputs, event_time)
         total = sum(p.mass_g for p in products)
@@ -171,8 +162,6 @@ def close(
         session.add_all(products)
         treated = batch.mass_g
         batch.mass_g, batch.status, batch.closing_operation = 0, "closed", route
-        batch.version += 1
-        session.add(batch)
         session.flush()
         fields = {
             "circ:operationCode": route,
@@ -190,23 +179,29 @@ def close(
             biz_step = "destroying" if route.startswith("D") else "decommissioning"
             disposition = "disposed" if route.startswith("D") else "inactive"
             fields["quantityList"] = [quantity(batch, treated)]
-        return record(
-            session,
-            operation="close",
-            user=user,
-            company=session.get(Company, batch.company_id),
-            client_event_id=client_event_id,
+        return Step(
+            company_id=batch.company_id,
             event_type=event_type,
             action=action,
             biz_step=biz_step,
             disposition=disposition,
             ledger=[(batch, "input", -treated)] + [(p, "output", p.mass_g) for p in products],
-            event_time=event_time,
             fields=fields,
         )
 
+    return perform(
+        session,
+        user,
+        "close",
+        client_event_id=client_event_id,
+        codes=[code],
+        expected_version=expected_version,
+        event_time=event_time,
+        work=work,
+    )
 
-def _part_masses(parts: list[tuple]) -> list[int]:
+
+def _part_masses(parts: Sequence[tuple[str, str]]) -> list[int]:
     parts = [p for p in parts if p and str(p[0]).strip()]
     if not parts:
         raise InvalidInput("Give the quantity of at least one part.", "parts")
@@ -215,7 +210,9 @@ def _part_masses(parts: list[tuple]) -> list[int]:
     return [to_grams(q, unit, field=f"parts[{i}]") for i, (q, unit) in enumerate(parts)]
 
 
-def _outputs(batch: Batch, outputs, event_time: datetime | None) -> list[Batch]:
+def _outputs(
+    batch: Batch, outputs: Sequence[tuple[str, str, str, str]], event_time: datetime | None
+) -> list[Batch]:
     products = []
     for i, output in enumerate(o for o in outputs if o and str(o[1]).strip()):
         material, quantity_value, unit, basis = output
