@@ -1,14 +1,13 @@
 """One custody operation, done once and recorded as one EPCIS event.
 
 Every operation on batches takes the same steps: check the form's client event id, open the
-write transaction, answer a retry with what the first request did (``replay``), load and
+write transaction, answer a retry with what the first request did (``idempotency``), load and
 lock the batches it names, check that this person may take the action on them as the page
 showed them, do the operation's own work, raise the batches' versions and append the event.
 ``perform`` takes those steps; an operation (``operations``, ``transform``) only supplies its
 own work, as a function that returns the ``Step`` to record.
 """
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,11 +17,9 @@ from sqlmodel import Session, select
 
 from circularity.db import rows, write_transaction
 from circularity.models import Batch, Event, EventBatch, User
+from circularity.services import idempotency
 from circularity.services.custody import access, chain
-from circularity.services.errors import Conflict, InvalidInput
 from circularity.times import park_timezone
-
-CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 
 
 @dataclass
@@ -72,7 +69,7 @@ def perform(
     record; it raises before writing anything. ``codes`` may be a function where naming the
     batches can fail (merge needs two), so that a retry is answered before it is asked.
     """
-    check_client_id(client_event_id)
+    idempotency.check(client_event_id, "client_event_id")
     with write_transaction(session):
         if done := replay(session, client_event_id, operation, user):
             return done
@@ -97,40 +94,26 @@ def perform(
         return outcome
 
 
-def check_client_id(client_event_id: str) -> str:
-    if not client_event_id or not CLIENT_ID_PATTERN.match(client_event_id):
-        raise InvalidInput(
-            "A client event id of 8-64 letters, digits or -_.: is required.", "client_event_id"
-        )
-    return client_event_id
-
-
-# Built once: every write asks the first; only a retry loads the event.
-_CLIENT_ID_TAKEN = select(Event.id).where(Event.client_event_id == bindparam("client_event_id"))
-_BY_CLIENT_ID = select(Event).where(Event.client_event_id == bindparam("client_event_id"))
+# Built once: every write asks it; only a retry loads the event.
+_EARLIER = select(Event.id, Event.user_id, Event.operation).where(
+    Event.client_event_id == bindparam("client_event_id")
+)
 
 
 def replay(session: Session, client_event_id: str, operation: str, user: User) -> Outcome | None:
-    """The outcome already recorded under this client id, if any.
-
-    Raises Conflict when the id was used for a different operation or by another person:
-    that is a client bug, never a retry.
-    """
-    params = {"client_event_id": client_event_id}
-    if rows(session, _CLIENT_ID_TAKEN, params).first() is None:
+    """The outcome already recorded under this client id, if any; raises Conflict when the
+    id was used by another person or for another operation (``idempotency.require_same``)."""
+    earlier = rows(session, _EARLIER, {"client_event_id": client_event_id}).first()
+    if earlier is None:
         return None
-    event = session.exec(_BY_CLIENT_ID, params=params).one()
-    if event.operation != operation or event.user_id != user.id:
-        raise Conflict(
-            "This form was already used for another action; reload the page.", "client_event_id"
-        )
+    idempotency.require_same("client_event_id", user, earlier.user_id, operation, earlier.operation)
     codes = session.exec(
         select(Batch.code)
         .join(EventBatch, EventBatch.batch_id == Batch.id)
-        .where(EventBatch.event_id == event.id)
+        .where(EventBatch.event_id == earlier.id)
         .order_by(EventBatch.id)
     ).all()
-    return Outcome(event, list(codes), replayed=True)
+    return Outcome(session.get(Event, earlier.id), list(codes), replayed=True)
 
 
 def batch_uri(batch: Batch) -> str:

@@ -1,8 +1,8 @@
 """Offers and demands: what companies have and can take, entered by their staff.
 
 Each create is one write transaction that validates every field before writing and names the
-first bad one. The form carries a client token, so a retried POST returns the listing the
-first one created instead of listing the material twice.
+first bad one. The form carries a client token (``idempotency``), so a retried POST returns the
+listing the first one created instead of listing the material twice.
 """
 
 import re
@@ -13,14 +13,13 @@ from sqlmodel import Session, select
 
 from circularity.db import write_transaction
 from circularity.models import Company, Demand, Offer, User
-from circularity.services import catalogue
-from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from circularity.services import catalogue, idempotency
+from circularity.services.errors import Forbidden, InvalidInput, NotFound
 from circularity.services.quantities import parse_decimal, to_grams
 from circularity.times import park_timezone
 
 #: Period choices on the forms, in days; None is one lot.
 PERIODS: dict[str, int | None] = {"lot": None, "week": 7, "month": 30, "year": 365}
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 
 
 def today() -> date:
@@ -31,26 +30,18 @@ def period_name(days: int | None) -> str:
     return next((name for name, d in PERIODS.items() if d == days), f"{days} days")
 
 
-def check_token(token: str) -> str:
-    if not token or not TOKEN_PATTERN.match(token):
-        raise InvalidInput(
-            "A form token of 8-64 letters, digits or -_.: is required; reload the page.",
-            "client_token",
-        )
-    return token
-
-
 def _staff_company(session: Session, user: User) -> Company:
     if user.role != "staff" or user.company_id is None:
         raise Forbidden("Only staff of a company can list what it has or can take.")
     return session.get(Company, user.company_id)
 
 
-def _replayed(session: Session, model, token: str, user: User):
-    """The listing a retried form created already, or None; another person's token conflicts."""
+def _replayed(session: Session, model: type[Offer | Demand], token: str, user: User):
+    """The listing a retried form created already, or None; raises Conflict for another
+    person's token. Tokens are kept per kind of listing, so the operation is the table."""
     row = session.exec(select(model).where(model.client_token == token)).first()
-    if row is not None and row.created_by != user.id:
-        raise Conflict("This form was already used; reload the page.", "client_token")
+    if row is not None:
+        idempotency.require_same("client_token", user, row.created_by)
     return row
 
 
@@ -111,7 +102,7 @@ def create_offer(
     origin: str = "manual",
 ) -> Offer:
     """List a material the person's company has, per period or as one lot."""
-    check_token(client_token)
+    idempotency.check(client_token, "client_token")
     with write_transaction(session):
         if done := _replayed(session, Offer, client_token, user):
             return done
@@ -170,7 +161,7 @@ def create_demand(
     quality: str = "",
 ) -> Demand:
     """List what the person's company can take: any of the accepted materials, up to tonnes."""
-    check_token(client_token)
+    idempotency.check(client_token, "client_token")
     with write_transaction(session):
         if done := _replayed(session, Demand, client_token, user):
             return done

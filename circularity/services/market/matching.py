@@ -26,7 +26,7 @@ from circularity.models import (
     ProposalDecision,
     User,
 )
-from circularity.services import catalogue
+from circularity.services import catalogue, idempotency
 from circularity.services.errors import Conflict, Forbidden, NotFound
 from circularity.services.market import benefits, listings
 from mfa.matching import INSTANCE_FORMAT, match_market
@@ -178,11 +178,12 @@ def require_coordinator(user: User) -> None:
 
 def run(session: Session, user: User, client_token: str) -> MatchRun:
     """Match the open market now and store the run with its ranked proposals."""
-    listings.check_token(client_token)
+    idempotency.check(client_token, "client_token")
     require_coordinator(user)
     with write_transaction(session):
         done = session.exec(select(MatchRun).where(MatchRun.client_token == client_token)).first()
         if done is not None:
+            idempotency.require_same("client_token", user, done.user_id)
             return done
         instance, excluded = build_instance(session)
         result = match_market(instance, source="market")
