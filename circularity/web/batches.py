@@ -10,16 +10,13 @@ from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from circularity.db import get_session
 from circularity.roles import roles_required
 from circularity.services import accounts, catalogue, custody
 from circularity.services.custody import access, labels, reads
 from circularity.services.errors import ServiceError
-from circularity.services.market import exchanges
 from circularity.services.quantities import UNITS
-from circularity.web import history
 from circularity.web.rendering import render
 
 bp = Blueprint("batches", __name__)
@@ -81,37 +78,20 @@ def show(code: str):
 
 def _batch_page(code: str, status: int = 200, error: ServiceError | None = None, action=None):
     session = get_session()
-    batch = access.view_batch(session, current_user, code)
-    entries = reads.history(session, batch)
-    actions = access.allowed_actions(current_user, batch)
-    directory = accounts.companies(session, active_only=False)
-    names = {c.id: c.name for c in directory}
-    related = reads.related(session, entries, batch.id)
+    page = reads.batch_page(session, current_user, code)
     # Forms load when their section opens (_action.html); only the receipt and a form just
     # sent with an error are on the page itself, with what they need.
-    inline = [a for a in actions if a == "receive" or a == action]
+    inline = [a for a in page.actions if a == "receive" or a == action]
     return render(
         "batches/show.html",
         status=status,
-        batch=batch,
-        material=catalogue.get_material(batch.material_code),
-        # The first closing's entry, found here: a template filter over a long history
-        # cost more than the rest of the page.
-        closing=next((e for e in entries if e.event.operation == "close"), None),
-        history_html=Markup(
-            "".join(
-                history.history_lines(
-                    entries, names, related, lambda ids: reads.events_by_id(session, ids)
-                )
-            )
-        ),
-        actions=actions,
+        page=page,
+        batch=page.batch,
         error=error,
         failed_action=action,
         inline_actions=inline,
         form=request.form if error else {},
-        names=names,
-        **_form_context(session, batch, inline),
+        **_form_context(session, page.batch, inline),
     )
 
 
@@ -126,18 +106,15 @@ ACTION_TITLES = {
 
 
 def _form_context(session, batch, actions: list[str]) -> dict:
-    """What the forms of ``actions`` show: a fresh client event id, and the destinations,
-    open exchanges and mergeable batches only for the forms that list them."""
+    """What the forms of ``actions`` show: a fresh client event id, and the lists of the
+    forms that have them (reads.form_choices)."""
+    choices = reads.form_choices(session, current_user, batch, actions)
     return {
         "action_titles": ACTION_TITLES,
         "client_event_id": new_client_id(),
-        "companies": [c for c in accounts.companies(session, active_only=False) if c.active]
-        if "ship" in actions
-        else [],
-        "exchanges": exchanges.open_for_shipment(session, batch) if "ship" in actions else [],
-        "mergeable": reads.held_batches_like(session, current_user, batch)
-        if "merge" in actions
-        else [],
+        "companies": choices.companies,
+        "exchanges": choices.exchanges,
+        "mergeable": choices.mergeable,
         "operations": catalogue.OPERATIONS,
         "units": UNITS,
     }

@@ -1,8 +1,7 @@
-"""Read-only questions the pages ask: lists of batches, a batch's history, label data."""
+"""Read-only questions the pages ask: lists of batches, a batch's page, label data."""
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
@@ -13,24 +12,9 @@ from circularity.models import Batch, Company, Event, EventBatch, User
 from circularity.services import accounts, catalogue
 from circularity.services.custody import access
 from circularity.services.custody.labels import LabelData, label_url
+from circularity.services.market import exchanges
 
 PAGE_SIZE = 50
-
-
-@dataclass
-class HistoryEntry:
-    # The event's row (db.rows), its columns by name: from history() the few a page needs
-    # to know the event's line by, from events_by_id() every column, to render that line.
-    event: Event
-    role: str
-    delta_g: int
-    company: str
-    user: str
-
-    @cached_property
-    def payload(self) -> dict:
-        """The EPCIS event as recorded; parsed only when a page shows its details."""
-        return json.loads(self.event.payload)
 
 
 def list_batches(
@@ -64,15 +48,46 @@ def inbound(session: Session, user: User) -> list[Batch]:
     )
 
 
-# The batch page's statements, built once: it is the page a scan opens, and building a
-# statement costs more than SQLite takes to answer it.
+@dataclass
+class HistoryLine:
+    """One event of a batch's history, with what its line on the page names."""
+
+    event: Event  # the event's row (db.rows): its columns by name
+    payload: dict  # the EPCIS event as recorded
+    role: str  # the batch's part in the event: object, input or output
+    delta_g: int  # the batch's mass change
+    company: str  # who recorded it
+    user: str
+    destination: str | None  # the company a shipment went to
+    others: list[str]  # codes of the other batches in a transformation
+
+
+@dataclass
+class BatchPage:
+    """Everything a batch's page shows, for this person."""
+
+    batch: Batch  # the batch's row (db.rows)
+    material: catalogue.Material
+    holder: str
+    destination: str | None  # while in transit
+    treated_g: int | None  # the mass its closing treated
+    actions: list[str]  # what this person may do with it now, in order
+    history: list[HistoryLine]  # oldest first
+
+
+@dataclass
+class FormChoices:
+    """What the forms of some actions offer: only the lists those forms show are read."""
+
+    companies: list[Company]  # the active ones, destinations of a shipment
+    exchanges: list[exchanges.ExchangeView]
+    mergeable: list[Batch]
+
+
+# The batch page's statements, built once: it is the page a scan opens.
 _HISTORY = (
     select(
-        Event.id,
-        Event.seq,
-        Event.hash,
-        Event.operation,
-        Event.destination_company_id,
+        *Event.__table__.columns,
         EventBatch.role,
         EventBatch.mass_delta_g,
         Company.name.label("company_name"),
@@ -95,44 +110,57 @@ _RELATED = (
 )
 
 
-_EVENTS_BY_ID = select(*Event.__table__.columns).where(
-    Event.id.in_(bindparam("ids", expanding=True))
-)
-
-
-def history(session: Session, batch: Batch) -> list[HistoryEntry]:
-    """Every event that touched the batch, oldest first, each as the row a page knows its
-    line by (id, sequence number, hash, operation, destination) without the recorded event.
-
-    A page renders an event's line once and keeps it (web/history.py), so reading every
-    event's payload and times on every view made a long history's page cost grow with its
-    length for nothing; events_by_id reads them for the lines still to be rendered.
-    """
-    return [
-        HistoryEntry(row, row.role, row.mass_delta_g, row.company_name, row.user_name)
-        for row in rows(session, _HISTORY, {"batch_id": batch.id})
+def batch_page(session: Session, user: User, code: str) -> BatchPage:
+    """The page of the batch with this label code; raises NotFound as ``access.get_batch``."""
+    batch = access.view_batch(session, user, code)
+    names = accounts.company_names(session)
+    events = list(rows(session, _HISTORY, {"batch_id": batch.id}))
+    others = _related(session, [e.id for e in events if e.role != "object"], batch.id)
+    history = [
+        HistoryLine(
+            event=event,
+            payload=json.loads(event.payload),
+            role=event.role,
+            delta_g=event.mass_delta_g,
+            company=event.company_name,
+            user=event.user_name,
+            destination=names.get(event.destination_company_id),
+            others=others.get(event.id, []),
+        )
+        for event in events
     ]
+    closing = next((line for line in history if line.event.operation == "close"), None)
+    return BatchPage(
+        batch=batch,
+        material=catalogue.get_material(batch.material_code),
+        holder=names[batch.company_id],
+        destination=names.get(batch.destination_company_id),
+        treated_g=-closing.delta_g if closing else None,
+        actions=access.allowed_actions(user, batch),
+        history=history,
+    )
 
 
-def events_by_id(session: Session, ids: list[int]) -> dict:
-    """Whole event rows (db.rows) by id."""
-    return {row.id: row for row in rows(session, _EVENTS_BY_ID, {"ids": list(ids)})}
-
-
-def related(session: Session, entries: list[HistoryEntry], exclude: int) -> dict[int, list]:
-    """Codes of the other batches in the same events (split parts, merge inputs, treatment
-    outputs), as rows with ``code``.
-
-    Only transformations touch more than one batch; an object event's single ledger row has
-    the role "object", so a history of shipments and receipts needs no query at all.
-    """
-    event_ids = [e.event.id for e in entries if e.role != "object"]
+def _related(session: Session, event_ids: list[int], exclude: int) -> dict[int, list[str]]:
+    """Codes of the other batches in these events (split parts, merge inputs, treatment
+    outputs). Only transformations touch more than one batch: an object event's single
+    ledger row has the role "object", so a history of shipments needs no query at all."""
     if not event_ids:
         return {}
-    out: dict[int, list] = {}
+    out: dict[int, list[str]] = {}
     for row in rows(session, _RELATED, {"event_ids": event_ids, "exclude": exclude}):
-        out.setdefault(row.event_id, []).append(row)
+        out.setdefault(row.event_id, []).append(row.code)
     return out
+
+
+def form_choices(session: Session, user: User, batch: Batch, actions: list[str]) -> FormChoices:
+    """The destinations and open exchanges of a ship form and the batches a merge form can
+    combine, each only if ``actions`` has that form."""
+    return FormChoices(
+        companies=accounts.companies(session) if "ship" in actions else [],
+        exchanges=exchanges.open_for_shipment(session, batch) if "ship" in actions else [],
+        mergeable=held_batches_like(session, user, batch) if "merge" in actions else [],
+    )
 
 
 def label_data(session: Session, user: User, codes: list[str]) -> list[LabelData]:
