@@ -8,6 +8,7 @@ from flask import Flask
 
 from circularity import create_app, migrate
 from circularity.db import get_engine
+from circularity.roles import ROLES
 from circularity.services import accounts
 from circularity.services.analysis import monthly_totals
 from circularity.services.custody import chain, labels, reads
@@ -37,9 +38,7 @@ def init_db() -> None:
 @click.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option(
-    "--role", type=click.Choice(["staff", "coordinator", "management", "admin"]), required=True
-)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--company", "company_id", type=int, default=None, help="Company id (staff only).")
 @click.password_option()
 def create_user(email, name, role, company_id, password) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from circularity.commands.app import command_app
 from circularity.models import User
+from circularity.roles import can
 from circularity.services.carbon import balance, credits, factors
 from circularity.services.carbon.csvfiles import RejectedFile
 from circularity.services.errors import ServiceError
@@ -26,7 +27,7 @@ def _fail(error: ServiceError) -> None:
 
 def _manager(session, email: str) -> User:
     user = session.exec(select(User).where(User.email == email)).first()
-    if user is None or user.role not in ("management", "admin") or not user.active:
+    if user is None or not can(user, "carbon") or not user.active:
         click.echo(f"error: user: {email} is not an active management or admin account", err=True)
         sys.exit(2)
     return user

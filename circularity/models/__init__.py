@@ -4,7 +4,7 @@ Importing this package registers every table on ``SQLModel.metadata``, which Ale
 compares against the migrations.
 """
 
-from circularity.models.account import ROLES, Company, User
+from circularity.models.account import Company, User
 from circularity.models.batch import BATCH_STATUSES, Batch
 from circularity.models.carbon import (
     INVENTORY_AREAS,
@@ -31,7 +31,6 @@ __all__ = [
     "BATCH_STATUSES",
     "INVENTORY_AREAS",
     "LISTING_STATUSES",
-    "ROLES",
     "Batch",
     "ChainHead",
     "Company",

@@ -7,10 +7,6 @@ from sqlmodel import Field, SQLModel
 
 from circularity.times import utcnow
 
-# staff act for their company; coordinators match supply and demand; management watches the
-# park; admins manage companies and users. Coordinators, management and admins see every batch.
-ROLES = ("staff", "coordinator", "management", "admin")
-
 
 class Company(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -36,7 +32,3 @@ class User(UserMixin, SQLModel, table=True):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login and on load.
         return self.active
-
-    @property
-    def sees_all_batches(self) -> bool:
-        return self.role in ("coordinator", "management", "admin")

@@ -12,7 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
 
 from circularity.db import write_transaction
-from circularity.models import ROLES, Company, User
+from circularity.models import Company, User
+from circularity.roles import ROLES
 from circularity.services.errors import Conflict, InvalidInput, NotFound
 from circularity.services.fields import coordinate, required_text
 

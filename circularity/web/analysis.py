@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 
 from circularity.db import get_session
-from circularity.roles import roles_required
+from circularity.roles import requires
 from circularity.services.analysis import pages, records
 from circularity.web import charts
 from circularity.web.rendering import render
@@ -19,7 +19,6 @@ from mfa.sankey_io import to_csv, to_json, to_png
 
 bp = Blueprint("analysis", __name__, url_prefix="/analysis")
 
-ANALYSTS = ("management", "coordinator", "admin")
 DOWNLOADS = {
     "svg": "image/svg+xml",
     "png": "image/png",
@@ -42,7 +41,7 @@ def _context(period: records.Period, **extra) -> dict:
 
 
 @bp.get("/")
-@roles_required(*ANALYSTS)
+@requires("analysis")
 def index():
     """Indicators and the Sankey diagram of the park, a company or a material."""
     page = pages.analysis_page(get_session(), _period(), *_scope())
@@ -62,7 +61,7 @@ def _scope_args() -> dict:
 
 
 @bp.get("/sankey.<any(svg, png, csv, json):fmt>")
-@roles_required(*ANALYSTS)
+@requires("analysis")
 def sankey_download(fmt: str):
     period = _period()
     scope, diagram = pages.scoped_sankey(get_session(), period, *_scope())
@@ -83,7 +82,7 @@ def sankey_download(fmt: str):
 
 
 @bp.get("/reconcile")
-@roles_required(*ANALYSTS)
+@requires("analysis")
 def reconcile():
     """The reconciliation of the period's reported flows and each company's imbalance."""
     page = pages.reconcile_page(get_session(), _period())
@@ -91,7 +90,7 @@ def reconcile():
 
 
 @bp.get("/flow")
-@roles_required(*ANALYSTS)
+@requires("analysis")
 def flow():
     """The batches behind one flow, each linked to its page."""
     page = pages.flow_page(

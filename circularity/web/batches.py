@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from circularity.db import get_session
-from circularity.roles import roles_required
+from circularity.roles import requires
 from circularity.services import accounts, catalogue, custody
 from circularity.services.custody import access, labels, reads
 from circularity.services.errors import ServiceError
@@ -27,7 +27,7 @@ def new_client_id() -> str:
 
 
 @bp.get("/batches/new")
-@roles_required("staff")
+@requires("handle_batches")
 def new():
     return _register_page()
 
@@ -45,7 +45,7 @@ def _register_page(status: int = 200, error: ServiceError | None = None):
 
 
 @bp.post("/batches")
-@roles_required("staff")
+@requires("handle_batches")
 def create():
     form = request.form
     try:
@@ -223,7 +223,7 @@ MESSAGES = {
 
 
 @bp.post("/b/<code>/<any(ship, receive, correct, split, merge, close):action>")
-@roles_required("staff")
+@requires("handle_batches")
 def act(code: str, action: str):
     try:
         outcome = _perform(code, action)

@@ -12,15 +12,13 @@ from flask_login import current_user
 from circularity.config import setting
 from circularity.db import get_session
 from circularity.models import INVENTORY_AREAS
-from circularity.roles import roles_required
+from circularity.roles import requires
 from circularity.services import catalogue
 from circularity.services.carbon import balance, credits, factors, pages
 from circularity.services.errors import ServiceError
 from circularity.web.rendering import render
 
 bp = Blueprint("carbon", __name__, url_prefix="/carbon")
-
-MANAGERS = ("management", "admin")
 
 
 def _file() -> bytes:
@@ -41,14 +39,14 @@ def _balance_page(status: int = 200, error: ServiceError | None = None, form_nam
 
 
 @bp.get("/")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def index():
     """The balance per year and month, with the path to neutrality and the gap."""
     return _balance_page()
 
 
 @bp.post("/inventory")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def record_inventory():
     form = request.form
     try:
@@ -68,7 +66,7 @@ def record_inventory():
 
 
 @bp.post("/inventory/import")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def import_inventory():
     try:
         count = balance.import_inventory(get_session(), current_user, _file())
@@ -89,13 +87,13 @@ def _sets_page(status: int = 200, error: ServiceError | None = None):
 
 
 @bp.get("/factors")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def factor_sets():
     return _sets_page()
 
 
 @bp.post("/factors")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def import_factor_set():
     form = request.form
     try:
@@ -117,13 +115,13 @@ def import_factor_set():
 
 
 @bp.get("/factors/<key>")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def factor_set(key: str):
     return render("carbon/factor_set.html", page=pages.factor_set_page(get_session(), key))
 
 
 @bp.get("/mapping")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def mapping():
     """The reviewed List-of-Waste -> material table and each material's baseline and s."""
     return render(
@@ -135,7 +133,7 @@ def mapping():
 
 
 @bp.get("/credits")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def ledger():
     return render(
         "carbon/credits.html",
@@ -146,13 +144,13 @@ def ledger():
 
 
 @bp.get("/credits/<int:credit_id>")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def credit(credit_id: int):
     return render("carbon/credit.html", page=pages.credit_page(get_session(), credit_id))
 
 
 @bp.post("/credits/book")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def book():
     try:
         run = credits.book_credits(get_session(), current_user)
@@ -164,7 +162,7 @@ def book():
 
 
 @bp.post("/credits/recalculate")
-@roles_required(*MANAGERS)
+@requires("carbon")
 def recalculate():
     try:
         run = credits.recalculate(

@@ -13,15 +13,13 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 
 from circularity.db import get_session
-from circularity.roles import roles_required
+from circularity.roles import requires
 from circularity.services.analysis import dashboard, pages, records, report, tables
 from circularity.times import park_timezone
 from circularity.web import charts
 from circularity.web.rendering import render
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-
-VIEWERS = ("management", "coordinator", "admin")
 
 
 def _board() -> tuple[dashboard.Dashboard, dict[str, str]]:
@@ -36,7 +34,7 @@ def _filename(board: dashboard.Dashboard, name: str, ext: str) -> dict:
 
 
 @bp.get("/")
-@roles_required(*VIEWERS)
+@requires("dashboard")
 def index():
     page = pages.dashboard_page(get_session(), request.args.get("period"))
     return render(
@@ -54,7 +52,7 @@ def index():
 
 
 @bp.get("/<any(indicators, trend, streams, companies, balance, flows):figure>.csv")
-@roles_required(*VIEWERS)
+@requires("dashboard")
 def download(figure: str):
     board, names = _board()
     table = tables.table(board, names, figure)
@@ -62,7 +60,7 @@ def download(figure: str):
 
 
 @bp.get("/report.pdf")
-@roles_required(*VIEWERS)
+@requires("dashboard")
 def pdf():
     board, names = _board()
     generated = datetime.now(park_timezone()).strftime("%Y-%m-%d %H:%M")

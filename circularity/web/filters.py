@@ -1,10 +1,11 @@
-"""Template filters: masses and times shown the same way on every page."""
+"""Template filters and tests: masses, times and roles shown the same way on every page."""
 
 from flask import Flask
 from flask_login import current_user
 
 from circularity.db import get_session
 from circularity.models import Company
+from circularity.roles import can
 from circularity.services.quantities import format_mass, format_tonnes
 from circularity.times import local_time
 
@@ -13,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_mass, "mass")
     app.add_template_filter(format_tonnes, "tonnes")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_test(can, "able")  # {% if me is able("carbon") %}
     app.context_processor(user_company)
 
 

@@ -12,14 +12,13 @@ from flask_login import current_user, login_required
 
 from circularity.config import setting
 from circularity.db import get_session
-from circularity.roles import roles_required
+from circularity.roles import can, requires
 from circularity.services import catalogue
 from circularity.services.errors import ServiceError
 from circularity.services.market import exchanges, listings, matching, offer_history, pages
 from circularity.web.rendering import render
 
 bp = Blueprint("market", __name__, url_prefix="/market")
-PARK_ROLES = ("coordinator", "management", "admin")
 
 
 def new_token() -> str:
@@ -30,7 +29,7 @@ def new_token() -> str:
 @login_required
 def index():
     """Staff see their company's listings; the park's roles see the whole market."""
-    if current_user.role == "staff":
+    if can(current_user, "list_on_market"):
         return _mine()
     return redirect(url_for("market.overview"))
 
@@ -49,7 +48,7 @@ def _mine(status: int = 200, error: ServiceError | None = None, form_name: str |
 
 
 @bp.post("/offers")
-@roles_required("staff")
+@requires("list_on_market")
 def create_offer():
     form = request.form
     try:
@@ -74,7 +73,7 @@ def create_offer():
 
 
 @bp.post("/demands")
-@roles_required("staff")
+@requires("list_on_market")
 def create_demand():
     form = request.form
     try:
@@ -98,7 +97,7 @@ def create_demand():
 
 
 @bp.post("/<any(offer, demand):kind>s/<int:listing_id>/withdraw")
-@roles_required("staff")
+@requires("list_on_market")
 def withdraw(kind: str, listing_id: int):
     try:
         listings.withdraw(get_session(), current_user, kind, listing_id)
@@ -109,7 +108,7 @@ def withdraw(kind: str, listing_id: int):
 
 
 @bp.get("/offers/from-history")
-@roles_required("staff")
+@requires("list_on_market")
 def offer_from_history():
     """A proposed offer computed from the company's batches, shown with its arithmetic."""
     material = request.args.get("material", "")
@@ -135,7 +134,7 @@ def offer_from_history():
 
 
 @bp.get("/overview")
-@roles_required(*PARK_ROLES)
+@requires("see_market")
 def overview():
     return render(
         "market/overview.html",
@@ -146,14 +145,14 @@ def overview():
 
 
 @bp.post("/runs")
-@roles_required("coordinator")
+@requires("run_matching")
 def run_matching():
     record = matching.run(get_session(), current_user, request.form.get("client_token", ""))
     return redirect(url_for("market.show_run", run_id=record.id), code=303)
 
 
 @bp.get("/runs/<int:run_id>")
-@roles_required(*PARK_ROLES)
+@requires("see_market")
 def show_run(run_id: int):
     return _run_page(run_id)
 
@@ -170,7 +169,7 @@ def _run_page(run_id: int, status: int = 200, error: ServiceError | None = None)
 
 
 @bp.post("/proposals/<int:proposal_id>/<any(accept, reject):action>")
-@roles_required("coordinator")
+@requires("run_matching")
 def decide(proposal_id: int, action: str):
     try:
         run_id, exchange = matching.decide(get_session(), current_user, proposal_id, action + "ed")

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from circularity.db import rows
 from circularity.models import Batch, Event, EventBatch, User
+from circularity.roles import can
 from circularity.services.errors import Conflict, Forbidden, NotFound
 
 # Crockford's base32 leaves out I, L, O and U so that a typed code survives misreading.
@@ -27,7 +28,7 @@ def normalise_code(text: str) -> str:
 
 def visible_batches(user: User) -> ColumnElement[bool] | bool:
     """A filter on Batch: what this person may see."""
-    if user.sees_all_batches:
+    if can(user, "see_all_batches"):
         return True
     handled = exists().where(
         EventBatch.batch_id == Batch.id,
@@ -56,7 +57,7 @@ _HANDLED_BY = (
 def may_see(session: Session, user: User, batch: Batch) -> bool:
     """``visible_batches`` for one batch already loaded: the cheap cases first, and the
     question of past handling only for a batch neither held by nor sent to the company."""
-    if user.sees_all_batches:
+    if can(user, "see_all_batches"):
         return True
     if user.company_id is None:
         return False
@@ -95,7 +96,7 @@ def _visible(session: Session, user: User, code: str, fetch):
 
 def allowed_actions(user: User, batch: Batch) -> list[str]:
     """The actions this person may take on this batch now, in the order the page shows them."""
-    if user.role != "staff" or user.company_id is None:
+    if not can(user, "handle_batches") or user.company_id is None:
         return []
     if batch.status == "in_transit":
         return ["receive"] if batch.destination_company_id == user.company_id else []
@@ -121,10 +122,10 @@ def require_action(
             )
     if action in allowed_actions(user, batch):
         return
-    if user.role == "staff" and batch.status in ("closed", "consumed"):
+    if can(user, "handle_batches") and batch.status in ("closed", "consumed"):
         raise Conflict(
             "This batch is %(status)s; nothing more can be done with it.", status=batch.status
         )
-    if user.role == "staff" and batch.status == "in_transit" and action != "receive":
+    if can(user, "handle_batches") and batch.status == "in_transit" and action != "receive":
         raise Conflict("This batch is in transit; only the receiving company can act on it.")
     raise Forbidden("Only staff of the company that holds this batch can do this.")

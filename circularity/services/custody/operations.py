@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from circularity.models import Batch, Company, Event, EventBatch, User
+from circularity.roles import can
 from circularity.services import catalogue
 from circularity.services.custody.recording import Outcome, Step, company_uri, perform, quantity
 from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -28,7 +29,7 @@ def new_code() -> str:
 
 
 def staff_company(session: Session, user: User) -> Company:
-    if user.role != "staff" or user.company_id is None:
+    if not can(user, "handle_batches") or user.company_id is None:
         raise Forbidden("Only staff of a company can record batches.")
     return session.get(Company, user.company_id)
 

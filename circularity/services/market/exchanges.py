@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from circularity import db
 from circularity.models import Batch, Company, Event, EventBatch, Exchange, ExchangeShipment, User
+from circularity.roles import can
 from circularity.services.errors import InvalidInput, NotFound
 
 
@@ -96,7 +97,7 @@ def _views(session: Session, exchanges: list[Exchange]) -> list[ExchangeView]:
 
 
 def _visible(user: User):
-    if user.sees_all_batches:
+    if can(user, "see_market"):
         return True
     return or_(
         Exchange.supplier_company_id == user.company_id,

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from circularity.db import write_transaction
 from circularity.models import Company, Demand, Offer, User
+from circularity.roles import can
 from circularity.services import catalogue, idempotency
 from circularity.services.errors import Forbidden, InvalidInput, NotFound
 from circularity.services.quantities import parse_decimal, to_grams
@@ -31,7 +32,7 @@ def period_name(days: int | None) -> str:
 
 
 def _staff_company(session: Session, user: User) -> Company:
-    if user.role != "staff" or user.company_id is None:
+    if not can(user, "list_on_market") or user.company_id is None:
         raise Forbidden("Only staff of a company can list what it has or can take.")
     return session.get(Company, user.company_id)
 

@@ -26,6 +26,7 @@ from circularity.models import (
     ProposalDecision,
     User,
 )
+from circularity.roles import can
 from circularity.services import catalogue, idempotency
 from circularity.services.errors import Conflict, Forbidden, NotFound
 from circularity.services.market import benefits, listings
@@ -172,7 +173,7 @@ def _material(code: str, factor: benefits.Benefit) -> dict:
 
 
 def require_coordinator(user: User) -> None:
-    if user.role != "coordinator":
+    if not can(user, "run_matching"):
         raise Forbidden("Only the park's coordinator can run matching and decide on proposals.")
 
 

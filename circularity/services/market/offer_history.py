@@ -15,6 +15,7 @@ from statistics import median
 from sqlmodel import Session, select
 
 from circularity.models import Batch, Event, EventBatch, User
+from circularity.roles import can
 from circularity.services import catalogue
 from circularity.services.errors import Forbidden, InvalidInput
 
@@ -77,7 +78,7 @@ def propose(
     session: Session, user: User, material: str, months: str | int = 6, now: datetime | None = None
 ) -> HistoryOffer:
     """The offer the company's recent batches suggest; raises when fewer than two exist."""
-    if user.role != "staff" or user.company_id is None:
+    if not can(user, "list_on_market") or user.company_id is None:
         raise Forbidden("Only staff of a company can list what it has or can take.")
     entry = catalogue.get_material(material)
     months = _months(months)
