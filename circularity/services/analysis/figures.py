@@ -23,7 +23,16 @@ from mfa.indicators import (
     park_rates,
     symbiosis,
 )
-from mfa.model import BOUNDARY, Flow, RecordKind, RecordTable, Stock, build_flows, to_flow_system
+from mfa.model import (
+    BOUNDARY,
+    CustodyRecord,
+    Flow,
+    RecordKind,
+    RecordTable,
+    Stock,
+    build_flows,
+    to_flow_system,
+)
 from mfa.reconcile import Estimate, Reconciliation, reconcile
 from mfa.routes import Fate
 from mfa.sankey import SankeyLayout, SankeyLink, layout, sankey_links
@@ -76,12 +85,27 @@ def _table(data: CustodyData, records) -> RecordTable:
     return RecordTable(records, data.period.start, data.period.end, relative_sd=data.relative_sd)
 
 
-def scoped_flows(data: CustodyData, scope: Scope, by: str = "company") -> list[Flow]:
-    """The period's flows in the scope: a material's own, or those that touch the company."""
-    records = data.records
+def _scope_records(data: CustodyData, scope: Scope) -> list[CustodyRecord]:
+    """A material's own records; every record for the park or a company."""
     if scope.material:
-        records = [r for r in records if r.material == scope.material]
-    flows = build_flows(_table(data, records), by=by)
+        return [r for r in data.records if r.material == scope.material]
+    return data.records
+
+
+def scope_table(data: CustodyData, scope: Scope) -> RecordTable:
+    """The scope's records coded once (mfa.model.RecordTable), for a page that asks several
+    figures of one scope: coding the records is most of what each figure costs."""
+    return _table(data, _scope_records(data, scope))
+
+
+def scoped_flows(
+    data: CustodyData, scope: Scope, by: str = "company", table: RecordTable | None = None
+) -> list[Flow]:
+    """The period's flows in the scope: a material's own, or those that touch the company.
+
+    ``table`` is the scope's scope_table when the caller has it already.
+    """
+    flows = build_flows(scope_table(data, scope) if table is None else table, by=by)
     if scope.company:
         flows = [f for f in flows if scope.company in (f.source, f.target)]
     return flows
@@ -173,26 +197,27 @@ class Indicators:
     materials: list[str] = field(default_factory=list)
 
 
-def indicators(data: CustodyData, scope: Scope) -> Indicators:
+def indicators(data: CustodyData, scope: Scope, table: RecordTable | None = None) -> Indicators:
     """Recycling and landfill diversion, circular outflow and the symbiosis network of a scope.
 
     Circular material use, circular inflow and the MCI need data custody does not hold (virgin
     inputs, total inflows, product design); the page says so instead of showing a number.
+    ``table`` is the scope's scope_table when the caller has it already.
     """
-    records = data.records
-    if scope.material:
-        records = [r for r in records if r.material == scope.material]
-    table = _table(data, records)
-    closings = records
+    records = _scope_records(data, scope)
+    table = _table(data, records) if table is None else table
+    closings = table
     if scope.company:
-        closings = [
-            r for r in records if r.kind == RecordKind.CLOSING and r.source == scope.company
-        ]
-    rates = park_rates(_table(data, closings))
-    flows = scoped_flows(data, scope)
+        closings = _table(
+            data,
+            [r for r in records if r.kind == RecordKind.CLOSING and r.source == scope.company],
+        )
+    rates = park_rates(closings)
+    company_flows = build_flows(table, by="company")
+    flows = [f for f in company_flows if not scope.company or scope.company in (f.source, f.target)]
     circular = outflow_circularity(table)
     totals: dict[str, float] = {}
-    for f in build_flows(table, by="company"):
+    for f in company_flows:
         if f.source not in BOUNDARY:
             totals[f.source] = totals.get(f.source, 0.0) + f.mass_kg
     outflow = [
@@ -226,9 +251,11 @@ def _touches(record, company: str | None) -> bool:
     return company is None or company in (record.source, record.target)
 
 
-def sankey(data: CustodyData, scope: Scope, by: str) -> SankeyLayout:
+def sankey(
+    data: CustodyData, scope: Scope, by: str, table: RecordTable | None = None
+) -> SankeyLayout:
     """The scope's flows as a laid-out Sankey diagram, nodes named for people."""
-    return sankey_of(scoped_flows(data, scope, by), data.names, by)
+    return sankey_of(scoped_flows(data, scope, by, table), data.names, by)
 
 
 def sankey_of(flows: list[Flow], names: dict[str, str], by: str) -> SankeyLayout:

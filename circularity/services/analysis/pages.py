@@ -49,13 +49,15 @@ def analysis_page(
     scope = figures.parse_scope(session, company, material)
     grouping = figures.parse_grouping(by)
     data = records.custody_data(session, period)
+    table = figures.scope_table(data, scope)
+    flows = figures.scoped_flows(data, scope, grouping, table)
     return AnalysisPage(
         period=period,
         scope=scope,
         by=grouping,
-        figures=figures.indicators(data, scope),
-        flows=figures.scoped_flows(data, scope, grouping),
-        diagram=figures.sankey(data, scope, grouping),
+        figures=figures.indicators(data, scope, table),
+        flows=flows,
+        diagram=figures.sankey_of(flows, data.names, grouping),
         names=data.names,
         companies=accounts.companies(session, active_only=False),
         materials=catalogue.materials(),
