@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case
+from sqlalchemy import DateTime, case, type_coerce
 from sqlmodel import Session, select
 
 from circularity.config import setting
@@ -144,8 +144,8 @@ class CustodyData:
 
     def reported(self) -> list[CustodyRecord]:
         """The records that report a movement, without the discrepancies between weighings."""
-        return [r for r, why in zip(self.records, self.reasons, strict=True)
-                if why not in DISCREPANCY_REASONS]  # fmt: skip
+        pairs = zip(self.records, self.reasons, strict=True)
+        return [r for r, why in pairs if why not in DISCREPANCY_REASONS]
 
 
 def process_names(session: Session) -> dict[str, str]:
@@ -170,10 +170,12 @@ def custody_data(session: Session, period: Period) -> CustodyData:
         .join(Event, Event.id == EventBatch.event_id)
         .where(Event.event_time >= start, Event.event_time < end)
     )
-    rows = session.exec(
+    # Plain rows through the connection: the rows are read once, so the ORM's row objects
+    # and the UTC decorator of event_time (done by _aware once a row) are work for nothing.
+    rows = session.connection().execute(
         select(
             Event.operation,
-            Event.event_time,
+            type_coerce(Event.event_time, DateTime(timezone=True)),
             Event.company_id,
             Event.source_company_id,
             Event.destination_company_id,
@@ -193,8 +195,7 @@ def custody_data(session: Session, period: Period) -> CustodyData:
     ).all()
     table = dict(setting("UNCERTAINTY_RELATIVE_SD"))
     builder = _Builder(table)
-    for row in rows:
-        builder.add(*row, in_period=_aware(row[1]) >= start)
+    builder.walk(rows, start)
     return CustodyData(
         period, builder.records, builder.reasons, builder.stocks(), process_names(session), table
     )
@@ -213,30 +214,45 @@ class _Builder:
         self.held: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.batch_basis: dict[str, str] = {}
 
-    def add(self, operation, when, company, source, destination, route, batch_id, role, delta,
-            code, material, basis_now, register_payload, in_period: bool) -> None:  # fmt: skip
-        before = self.mass.get(batch_id, 0)
-        self.mass[batch_id] = before + delta
-        basis = self._basis(operation, batch_id, role, basis_now, register_payload)
-        if not in_period:
-            return
-        self.batch_basis[code] = basis
-        holder = process_id(company)
-        target = None
-        if operation == "ship":
-            holder, target = process_id(source), process_id(destination)
-            self.held[(holder, material)][code] -= before
-            self.held[(target, material)][code] += before
-        else:
-            self.held[(holder, material)][code] += delta
-        record = classify(operation, role, delta, before)
-        if record is not None:
-            kind, grams = record
-            self.records.append(CustodyRecord(
-                code, material, grams / 1000, holder, target, _aware(when), kind.value,
-                route if kind is RecordKind.CLOSING else None, basis,
-            ))  # fmt: skip
-            self.reasons.append(operation)
+    def walk(self, rows, start: datetime) -> None:
+        """Every ledger row in chain order; those from ``start`` on make records."""
+        mass, held, batch_basis = self.mass, self.held, self.batch_basis
+        records, reasons, basis_of = self.records, self.reasons, self._basis
+        for row in rows:
+            operation, when, company, source, destination, route, batch_id = row[:7]
+            role, delta, code, material, basis_now, register_payload = row[7:]
+            before = mass.get(batch_id, 0)
+            mass[batch_id] = before + delta
+            basis = basis_of(operation, batch_id, role, basis_now, register_payload)
+            when = _aware(when)
+            if when < start:
+                continue
+            batch_basis[code] = basis
+            holder = process_id(company)
+            target = None
+            if operation == "ship":
+                holder, target = process_id(source), process_id(destination)
+                held[(holder, material)][code] -= before
+                held[(target, material)][code] += before
+            else:
+                held[(holder, material)][code] += delta
+            record = classify(operation, role, delta, before)
+            if record is not None:
+                kind, grams = record
+                records.append(
+                    CustodyRecord(
+                        code,
+                        material,
+                        grams / 1000,
+                        holder,
+                        target,
+                        when,
+                        kind.value,
+                        route if kind is RecordKind.CLOSING else None,
+                        basis,
+                    )
+                )
+                reasons.append(operation)
 
     def _basis(self, operation, batch_id, role, basis_now, register_payload) -> str:
         """How the batch's mass was obtained at this event, followed through the events.
@@ -260,12 +276,12 @@ class _Builder:
         out = []
         for (process, material), batches in sorted(self.held.items()):
             change = sum(batches.values())
-            variance = sum(
-                standard_deviation(grams / 1000, self.batch_basis.get(code, "weighed"),
-                                   self.table) ** 2
+            sds = (
+                standard_deviation(grams / 1000, self.batch_basis.get(code, "weighed"), self.table)
                 for code, grams in batches.items()
                 if grams
-            )  # fmt: skip
+            )
+            variance = sum(sd**2 for sd in sds)
             if change or variance:
                 out.append(Stock(process, material, change / 1000, variance**0.5))
         return out
