@@ -19,10 +19,13 @@ def init_app(app: Flask) -> None:
 
 
 def user_company() -> dict:
-    """The logged-in person and their company, for the page header."""
+    """The logged-in person and their company, for the page header.
+
+    ``me`` is the user itself, not Flask-Login's proxy: a page reads it a dozen times, and
+    the proxy looks the user up again on every attribute.
+    """
     if not current_user.is_authenticated:
         return {"me": None, "user_company": None}
-    company = (
-        get_session().get(Company, current_user.company_id) if current_user.company_id else None
-    )
-    return {"me": current_user, "user_company": company}
+    me = current_user._get_current_object()
+    company = get_session().get(Company, me.company_id) if me.company_id else None
+    return {"me": me, "user_company": company}
