@@ -1,9 +1,9 @@
 """CPU time of the scan and ship/receive requests, in one process, without HTTP.
 
-The load benchmark (bench/serve_load.py) shows what the whole machine does under 50 clients;
-its figures move with whatever else the virtual machine's cores are doing. This one calls the
-WSGI app directly, one request after the other, and reports the process CPU time per request
-(the best of five rounds), so that a change to one request can be judged on its own:
+The load benchmark (bench/serve_load.py) shows what the whole machine does under an open-loop
+mix of requests; its figures move with whatever else the virtual machine's cores are doing. This
+one calls the WSGI app directly, one request after the other, and reports the process CPU time
+per request (the best of five rounds), so that a change to one request can be judged on its own:
 
 - the scan redirect (``GET /scan?code=``) and the batch page it opens, for codes the steel
   mill's staff may see (some held by the mill, with its action forms, some not), and the
