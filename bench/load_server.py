@@ -162,7 +162,9 @@ def gunicorn(env: dict, port: int, workers: int, threads: int) -> Iterator[subpr
             "warning",
             "bare_app:app",
         ],
-        env=env,
+        # One BLAS thread a worker, as the README deploys it: the workers already take a core
+        # each, and OpenBLAS's own threads would spin on the other.
+        env={**env, "OPENBLAS_NUM_THREADS": "1"},
     )
     try:
         _wait_until_up(port, server)
