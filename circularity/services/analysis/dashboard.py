@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
+from sqlalchemy import BigInteger, cast
 from sqlmodel import Session, col, func, select
 
 from circularity import times
@@ -79,19 +80,14 @@ class Figures:
     def landfill_diversion_rate(self) -> float:
         return landfill_diversion_rate(self.by_fate_g[Fate.LANDFILL] / 1000, self.treated_g / 1000)
 
-    def add(self, row: "Total", company: int | None = None) -> None:
-        """Count one total, for the park or as seen by one company."""
-        at, to = row.company_id, row.partner_id
-        if company is not None and company not in (at, to):
-            return
+    def add(self, row, shipped: bool, received: bool, exchanged: bool) -> None:
+        """Count one total (kind, reason, route, mass_g, records); a shipment counts as shipped,
+        received and exchanged as the park or one company sees it."""
         self.records += row.records
         if row.kind == RecordKind.SHIPMENT:
-            if company is None or at == company:
-                self.shipped_g += row.mass_g
-            if company is None or to == company:
-                self.received_g += row.mass_g
-            if at != to:
-                self.exchanged_g += row.mass_g
+            self.shipped_g += row.mass_g if shipped else 0
+            self.received_g += row.mass_g if received else 0
+            self.exchanged_g += row.mass_g if exchanged else 0
         elif row.kind == RecordKind.GENERATION:
             self.generated_g += row.mass_g
             self.registered_g += row.mass_g if row.reason == "register" else 0
@@ -135,40 +131,26 @@ class Dashboard:
         return symbiosis(self.flows)
 
 
-@dataclass(frozen=True)
-class Total:
-    """A sum of MonthlyFlow rows over the columns a figure does not need (set to "" or 0)."""
-
-    month: str
-    kind: str
-    reason: str
-    company_id: int
-    partner_id: int
-    route: str
-    material_code: str
-    mass_g: int
-    records: int
-
-
-def totals(session: Session, window: Window, *keep: str, where: tuple = ()) -> list[Total]:
-    """The window's totals summed in the database over every key column not in ``keep``:
-    a page reads a few hundred sums, not the tens of thousands of rows of a large park."""
-    columns = [getattr(MonthlyFlow, c) for c in keep]
+def totals(session: Session, window: Window, *keep, where: tuple = ()) -> list:
+    """The window's totals summed in the database over every key column not in ``keep``
+    (MonthlyFlow columns or labelled expressions), as rows of those columns, ``mass_g`` and
+    ``records``: a page reads a few hundred sums, not the tens of thousands of rows of a
+    large park."""
+    columns = [getattr(MonthlyFlow, c) if isinstance(c, str) else c for c in keep]
     query = (
-        select(*columns, func.sum(MonthlyFlow.mass_g), func.sum(MonthlyFlow.records))
+        select(
+            *columns,
+            # Whole numbers on PostgreSQL too, whose sum of a bigint is a numeric.
+            cast(func.sum(MonthlyFlow.mass_g), BigInteger).label("mass_g"),
+            cast(func.sum(MonthlyFlow.records), BigInteger).label("records"),
+        )
         .where(col(MonthlyFlow.month).in_(window.months), *where)
         .group_by(*columns)
     )
-    blank = {"month": "", "kind": "", "reason": "", "company_id": 0, "partner_id": 0,
-             "route": "", "material_code": ""}  # fmt: skip
-    return [
-        Total(**{**blank, **dict(zip(keep, row[:-2], strict=True))},
-              mass_g=int(row[-2]), records=int(row[-1]))
-        for row in session.exec(query).all()
-    ]  # fmt: skip
+    return session.exec(query).all()
 
 
-def flows(rows: list[Total], period: str = "") -> list[Flow]:
+def flows(rows: list, period: str = "") -> list[Flow]:
     """The window's flows per source, target and material, as mfa.model.build_flows makes
     them from the records (without the batch lists, which the drill-down pages show)."""
     mass: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -184,7 +166,7 @@ def flows(rows: list[Total], period: str = "") -> list[Flow]:
             edge = (company, ATMOSPHERE)
         else:
             edge = (company, ROUTES[row.route].sink)
-        mass[(*edge, row.material_code or "*")] += row.mass_g
+        mass[(*edge, getattr(row, "material_code", "") or "*")] += row.mass_g
     return [
         Flow(f"{s}->{t}:{m}", s, t, m, period, g / 1000, None, ())
         for (s, t, m), g in sorted(mass.items())
@@ -192,39 +174,28 @@ def flows(rows: list[Total], period: str = "") -> list[Flow]:
 
 
 def dashboard(session: Session, window: Window) -> Dashboard:
-    """Every figure of the dashboard for the window, from four sums over the monthly totals,
+    """Every figure of the dashboard for the window, from three sums over the monthly totals,
     plus the carbon balance (circularity.services.carbon.balance)."""
     park = Figures()
     by_month: dict[str, Figures] = {m: Figures() for m in window.months}
-    for row in totals(session, window, "month", "kind", "reason", "route", "company_id",
-                      "partner_id"):  # fmt: skip
-        park.add(row)
-        by_month[row.month].add(row)
+    # The park and its months need only whether a shipment left its company, not who sent it.
+    exchanged = (MonthlyFlow.company_id != MonthlyFlow.partner_id).label("exchanged")
+    for row in totals(session, window, "month", "kind", "reason", "route", exchanged):
+        park.add(row, True, True, bool(row.exchanged))
+        by_month[row.month].add(row, True, True, bool(row.exchanged))
     by_company: dict[int, Figures] = defaultdict(Figures)
     edges = totals(session, window, "kind", "reason", "route", "company_id", "partner_id")
     for row in edges:
-        for company in {row.company_id, row.partner_id} - {0}:
-            by_company[company].add(row, company)
-    lost_routes = [code for code, r in ROUTES.items() if r.fate in LOST_FATES]
+        at, to = row.company_id, row.partner_id
+        for company in {at, to} - {0}:
+            by_company[company].add(row, at == company, to == company, at != to)
     companies = {c.id: c for c in session.exec(select(Company)).all()}
     streams = sorted(
         (
-            Stream(
-                companies[r.company_id], r.material_code, ROUTES[r.route].sink, r.mass_g, r.records
-            )  # fmt: skip
-            for r in _merge_sinks(
-                totals(
-                    session,
-                    window,
-                    "company_id",
-                    "material_code",
-                    "route",
-                    where=(
-                        MonthlyFlow.kind == RecordKind.CLOSING.value,
-                        col(MonthlyFlow.route).in_(lost_routes),
-                    ),
-                )  # fmt: skip
-            )
+            Stream(companies[company], material, sink, mass_g, batches)
+            for (company, material, sink), (mass_g, batches) in _lost_streams(
+                session, window
+            ).items()
         ),
         key=lambda x: (-x.mass_g, x.company.name, x.material, x.sink),
     )
@@ -245,14 +216,25 @@ def dashboard(session: Session, window: Window) -> Dashboard:
     )
 
 
-def _merge_sinks(rows: list[Total]) -> list[Total]:
-    """One stream per company, material and sink: D1, D5 and D12 all go to landfill."""
-    merged: dict[tuple[int, str, str], Total] = {}
+def _lost_streams(session: Session, window: Window) -> dict[tuple[int, str, str], list[int]]:
+    """Grams and records per company, material and sink of the closings to landfill or
+    incineration: one stream per sink, as D1, D5 and D12 all go to landfill."""
+    lost_routes = [code for code, r in ROUTES.items() if r.fate in LOST_FATES]
+    merged: dict[tuple[int, str, str], list[int]] = {}
+    rows = totals(
+        session,
+        window,
+        "company_id",
+        "material_code",
+        "route",
+        where=(
+            MonthlyFlow.kind == RecordKind.CLOSING.value,
+            col(MonthlyFlow.route).in_(lost_routes),
+        ),
+    )
     for r in rows:
         key = (r.company_id, r.material_code, ROUTES[r.route].sink)
-        if key in merged:
-            m = merged[key]
-            r = Total(m.month, m.kind, m.reason, m.company_id, m.partner_id, m.route,
-                      m.material_code, m.mass_g + r.mass_g, m.records + r.records)  # fmt: skip
-        merged[key] = r
-    return list(merged.values())
+        sums = merged.setdefault(key, [0, 0])
+        sums[0] += r.mass_g
+        sums[1] += r.records
+    return merged
