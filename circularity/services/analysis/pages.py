@@ -116,7 +116,9 @@ class DashboardPage:
 
     board: dashboard.Dashboard
     names: dict[str, str]
+    #: The tables the page shows, and the title of every figure's CSV file (tables.FIGURES).
     tables: dict[str, tables.Table]
+    titles: dict[str, str]
     headline: list[tuple[str, str, str]]
     #: Recycling and landfill diversion rates in per cent, "" when nothing was treated.
     recycling_rate: str
@@ -139,7 +141,7 @@ def dashboard_page(
     window = dashboard.parse_window(choice, today)
     board = dashboard.dashboard(session, window)
     names = records.process_names(session)
-    figure_tables = tables.tables(board, names)
+    figure_tables = tables.tables(board, names, ("trend", "streams", "companies", "balance"))
     recycling, diversion = tables.rates_of(board.park)
     rates = [tables.rates_of(f) for _month, f in board.trend]
     months = {m: period_args(dashboard.Window(m, (m,)).period) for m in window.months}
@@ -147,6 +149,7 @@ def dashboard_page(
         board=board,
         names=names,
         tables=figure_tables,
+        titles=tables.titles(),
         headline=tables.headline(board),
         recycling_rate=tables.percent(recycling),
         diversion_rate=tables.percent(diversion),

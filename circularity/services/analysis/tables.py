@@ -54,11 +54,10 @@ def headline(board: Dashboard) -> list[tuple[str, str, str]]:
         (_("Energy recovery (R1)"), tonnes(park.by_fate_g["energy_recovery"]), "t"),
         (_("Registered"), tonnes(park.registered_g), "t"),
         (_("Exchanged between companies"), tonnes(park.exchanged_g), "t"),
-        (_("Share of waste going to another company"), percent(net.waste_to_companies_share),
-         "%"),
+        (_("Share of waste going to another company"), percent(net.waste_to_companies_share), "%"),
         (_("Companies linked"), str(net.companies_linked), ""),
         (_("Closed loops"), str(net.closed_loops), ""),
-    ]  # fmt: skip
+    ]
 
 
 def rates_of(f: Figures) -> tuple[float | None, float | None]:
@@ -81,44 +80,144 @@ def _figures_row(f: Figures) -> list[str]:
     ]
 
 
-def tables(board: Dashboard, names: dict[str, str]) -> dict[str, Table]:
-    """Every figure of the dashboard as a table, keyed by its CSV name (FIGURES)."""
-    return {name: table(board, names, name) for name in FIGURES}
+def tables(board: Dashboard, names: dict[str, str], only=FIGURES) -> dict[str, Table]:
+    """The dashboard's figures as tables keyed by their CSV names (FIGURES), or only some."""
+    return {name: table(board, names, name) for name in only}
+
+
+def titles() -> dict[str, str]:
+    """The title of each figure's table, by its CSV name, without building the tables."""
+    return {
+        "indicators": _("Indicators"),
+        "trend": _("Month by month"),
+        "streams": _("Largest streams to landfill or incineration"),
+        "companies": _("Circularity per company"),
+        "balance": _("Carbon balance against the path"),
+        "flows": _("Material flows"),
+    }
 
 
 def table(board: Dashboard, names: dict[str, str], name: str) -> Table:
     """One figure as a table; only this one is computed (the network's loops are costly)."""
-    rates = [_("treated t"), _("recycled t"), _("landfilled t"), _("incinerated t"),
-             _("recycling rate %"), _("landfill diversion rate %")]  # fmt: skip
-    carbon = [_("inventory t CO2e"), _("credits t CO2e"), _("balance t CO2e"),
-              _("path t CO2e"), _("gap t CO2e")]  # fmt: skip
-    build = {
-        "indicators": lambda: Table("indicators", _("Indicators"),
-                                    [_("figure"), _("value"), _("unit")],
-                                    [list(row) for row in headline(board)]),
-        "trend": lambda: Table("trend", _("Month by month"),
-                       [_("month"), *rates, _("exchanged t"), _("registered t")],
-                       [[m, *_figures_row(f), tonnes(f.exchanged_g), tonnes(f.registered_g)]
-                        for m, f in board.trend]),
-        "streams": lambda: Table("streams", _("Largest streams to landfill or incineration"),
-                         [_("company"), _("material"), _("fate"), _("t"), _("batches")],
-                         [[s.company.name, s.material, names.get(s.sink, s.sink),
-                           tonnes(s.mass_g), str(s.batches)] for s in board.streams]),
-        "companies": lambda: Table("companies", _("Circularity per company"),
-                           [_("company"), _("registered t"), _("shipped t"), _("received t"),
-                            *rates],
-                           [[r.company.name, tonnes(r.figures.registered_g),
-                             tonnes(r.figures.shipped_g), tonnes(r.figures.received_g),
-                             *_figures_row(r.figures)] for r in board.companies]),
-        "balance": lambda: Table("balance", _("Carbon balance against the path"),
-                         [_("year"), *carbon],
-                         [[str(p.year), t_co2e(p.inventory_t), t_co2e(p.credits_t),
-                           t_co2e(p.balance_t), t_co2e(p.path_t), t_co2e(p.gap_t)]
-                          for p in board.carbon.years]),
-        "flows": lambda: Table("flows", _("Material flows"),
-                       [_("from"), _("to"), _("material"), _("t")],
-                       [[names.get(f.source, f.source), names.get(f.target, f.target),
-                         f.material, tonnes(round(f.mass_kg * 1000))]
-                        for f in board.flows]),
-    }  # fmt: skip
-    return build[name]()
+    return _BUILD[name](board, names, titles()[name])
+
+
+def _rates() -> list[str]:
+    return [
+        _("treated t"),
+        _("recycled t"),
+        _("landfilled t"),
+        _("incinerated t"),
+        _("recycling rate %"),
+        _("landfill diversion rate %"),
+    ]
+
+
+def _indicators(board: Dashboard, names: dict[str, str], title: str) -> Table:
+    return Table(
+        "indicators",
+        title,
+        [_("figure"), _("value"), _("unit")],
+        [list(row) for row in headline(board)],
+    )
+
+
+def _trend(board: Dashboard, names: dict[str, str], title: str) -> Table:
+    return Table(
+        "trend",
+        title,
+        [_("month"), *_rates(), _("exchanged t"), _("registered t")],
+        [
+            [m, *_figures_row(f), tonnes(f.exchanged_g), tonnes(f.registered_g)]
+            for m, f in board.trend
+        ],
+    )
+
+
+def _streams(board: Dashboard, names: dict[str, str], title: str) -> Table:
+    return Table(
+        "streams",
+        title,
+        [_("company"), _("material"), _("fate"), _("t"), _("batches")],
+        [
+            [
+                s.company.name,
+                s.material,
+                names.get(s.sink, s.sink),
+                tonnes(s.mass_g),
+                str(s.batches),
+            ]
+            for s in board.streams
+        ],
+    )
+
+
+def _companies(board: Dashboard, names: dict[str, str], title: str) -> Table:
+    return Table(
+        "companies",
+        title,
+        [_("company"), _("registered t"), _("shipped t"), _("received t"), *_rates()],
+        [
+            [
+                r.company.name,
+                tonnes(r.figures.registered_g),
+                tonnes(r.figures.shipped_g),
+                tonnes(r.figures.received_g),
+                *_figures_row(r.figures),
+            ]
+            for r in board.companies
+        ],
+    )
+
+
+def _balance(board: Dashboard, names: dict[str, str], title: str) -> Table:
+    return Table(
+        "balance",
+        title,
+        [
+            _("year"),
+            _("inventory t CO2e"),
+            _("credits t CO2e"),
+            _("balance t CO2e"),
+            _("path t CO2e"),
+            _("gap t CO2e"),
+        ],
+        [
+            [
+                str(p.year),
+                t_co2e(p.inventory_t),
+                t_co2e(p.credits_t),
+                t_co2e(p.balance_t),
+                t_co2e(p.path_t),
+                t_co2e(p.gap_t),
+            ]
+            for p in board.carbon.years
+        ],
+    )
+
+
+def _flows(board: Dashboard, names: dict[str, str], title: str) -> Table:
+    return Table(
+        "flows",
+        title,
+        [_("from"), _("to"), _("material"), _("t")],
+        [
+            [
+                names.get(f.source, f.source),
+                names.get(f.target, f.target),
+                f.material,
+                tonnes(round(f.mass_kg * 1000)),
+            ]
+            for f in board.flows
+        ],
+    )
+
+
+_BUILD = {
+    "indicators": _indicators,
+    "trend": _trend,
+    "streams": _streams,
+    "companies": _companies,
+    "balance": _balance,
+    "flows": _flows,
+}
