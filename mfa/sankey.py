@@ -182,9 +182,11 @@ def layout(
     for link in forward:
         neighbours[link.source].append((link.target, link.value))
         neighbours[link.target].append((link.source, link.value))
+    # A node's links and their weights stay the same through the sweeps; only positions move.
+    weight = {n: sum(w for _, w in ws) for n, ws in neighbours.items()}
     for _ in range(sweeps):
         for col in by_column:
-            col.sort(key=lambda n: (_barycentre(n, neighbours, nodes), n))
+            col.sort(key=lambda n: (_barycentre(n, neighbours, weight, nodes), n))
         _stack(by_column, nodes, padding)
     for p in placed:
         p.width = max(p.link.value * scale, 0.5)
@@ -232,12 +234,11 @@ def _stack(by_column: list[list[str]], nodes: dict[str, PlacedNode], padding: fl
             y += nodes[n].height + padding
 
 
-def _barycentre(n: str, neighbours, nodes) -> float:
+def _barycentre(n: str, neighbours, weight, nodes) -> float:
     weights = neighbours.get(n)
     if not weights:
         return nodes[n].y
-    total = sum(w for _, w in weights)
-    return sum((nodes[m].y + nodes[m].height / 2) * w for m, w in weights) / total
+    return sum((nodes[m].y + nodes[m].height / 2) * w for m, w in weights) / weight[n]
 
 
 def _attach(placed: list[PlacedLink], nodes: dict[str, PlacedNode]) -> None:
