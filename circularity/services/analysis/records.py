@@ -172,27 +172,31 @@ def custody_data(session: Session, period: Period) -> CustodyData:
     )
     # Plain rows through the connection: the rows are read once, so the ORM's row objects
     # and the UTC decorator of event_time (done by _aware once a row) are work for nothing.
-    rows = session.connection().execute(
-        select(
-            Event.operation,
-            type_coerce(Event.event_time, DateTime(timezone=True)),
-            Event.company_id,
-            Event.source_company_id,
-            Event.destination_company_id,
-            Event.route,
-            EventBatch.batch_id,
-            EventBatch.role,
-            EventBatch.mass_delta_g,
-            Batch.code,
-            Batch.material_code,
-            Batch.basis,
-            case((Event.operation == "register", Event.payload), else_=None),
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Event.operation,
+                type_coerce(Event.event_time, DateTime(timezone=True)),
+                Event.company_id,
+                Event.source_company_id,
+                Event.destination_company_id,
+                Event.route,
+                EventBatch.batch_id,
+                EventBatch.role,
+                EventBatch.mass_delta_g,
+                Batch.code,
+                Batch.material_code,
+                Batch.basis,
+                case((Event.operation == "register", Event.payload), else_=None),
+            )
+            .join(EventBatch, EventBatch.event_id == Event.id)
+            .join(Batch, Batch.id == EventBatch.batch_id)
+            .where(Event.event_time < end, EventBatch.batch_id.in_(touched))
+            .order_by(Event.seq, EventBatch.id)
         )
-        .join(EventBatch, EventBatch.event_id == Event.id)
-        .join(Batch, Batch.id == EventBatch.batch_id)
-        .where(Event.event_time < end, EventBatch.batch_id.in_(touched))
-        .order_by(Event.seq, EventBatch.id)
-    ).all()
+        .all()
+    )
     table = dict(setting("UNCERTAINTY_RELATIVE_SD"))
     builder = _Builder(table)
     builder.walk(rows, start)
