@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import func, select
 
 from circularity.models import Event, MonthlyFlow
-from tests.circularity.analysis.test_monthly_totals import history
+from tests.helpers import history
 
 
 @pytest.mark.parametrize("who, status", [("alice", 403), ("bob", 403), ("cora", 200),

@@ -17,7 +17,7 @@ January alone: 18.8 / 20.8 recycled; February: 0 recycled, diversion 1 − 4 / 5
 """
 
 from contextlib import suppress
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -30,30 +30,7 @@ from circularity.db import get_engine
 from circularity.models import MonthlyFlow
 from circularity.services.analysis import dashboard, figures, monthly_totals, records
 from circularity.services.errors import InvalidInput, ServiceError
-from tests.circularity.custody.test_mass_properties import apply, operation
-from tests.helpers import close, company_id, receive, register, ship
-
-
-def at(month: int, day: int, hour: int = 12) -> datetime:
-    return datetime(2025, month, day, hour, tzinfo=UTC)
-
-
-def history(db_session) -> None:
-    scrap = register(db_session, "alice", "10", event_time=at(1, 10))
-    ship(db_session, scrap, "alice", to="Recycler", event_time=at(1, 11))
-    receive(db_session, scrap, "bob", "9.8", reason="weighbridge", event_time=at(1, 12))
-    output = close(db_session, scrap, "bob", "R4", outputs=[("191202", "9", "t", "weighed")],
-                   event_time=at(1, 13)).batch_codes[1]  # fmt: skip
-    ship(db_session, output, "bob", to="Cement", event_time=at(1, 14))
-    receive(db_session, output, "carl", "9", event_time=at(1, 15))
-    close(db_session, output, "carl", "R5", event_time=at(1, 16))
-    slag = register(db_session, "alice", "2", material="100202", event_time=at(1, 17))
-    close(db_session, slag, "alice", "D1", event_time=at(1, 18))
-    fuel = register(db_session, "alice", "1", material="170904", event_time=at(1, 19))
-    close(db_session, fuel, "alice", "D10", event_time=at(1, 31, 18))
-    more = register(db_session, "alice", "4", material="100202", event_time=at(2, 5))
-    close(db_session, more, "alice", "D1", event_time=at(2, 6))
-
+from tests.helpers import apply, company_id, history, operation
 
 YEAR = dashboard.parse_window("2025")
 
