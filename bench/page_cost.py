@@ -19,49 +19,19 @@ import argparse
 import cProfile
 import os
 import pstats
-import re
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-HIDDEN = re.compile(r'name="(csrf_token|client_event_id|version)" value="([^"]*)"')
+from in_process import log_in, seeded_database
+
 MANAGER = "management@demo.circularity"
 PASSWORD = "circularity-demo"
 #: The company of the company-scope page: the steel mill, one of the load mix's scanners.
 COMPANY_OF = "steel@demo.circularity"
-
-
-def seeded_database(folder: Path, reuse: str | None) -> str:
-    target = folder / "park.sqlite"
-    url = f"sqlite:///{target}"
-    beside = Path(sys.executable).with_name("circularity")
-    command = str(beside) if beside.exists() else "circularity"
-    if reuse:
-        shutil.copy(reuse, target)
-    step = "init-db" if reuse else "seed-demo"  # a kept file is brought to the newest schema
-    subprocess.run(
-        [command, step],
-        env={**os.environ, "DATABASE_URL": url},
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return url
-
-
-def log_in(client, email: str, password: str) -> None:
-    page = client.get("/login").get_data(as_text=True)
-    token = dict(HIDDEN.findall(page))["csrf_token"]
-    response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-    if response.status_code != 303:
-        raise SystemExit(f"login as {email} answered {response.status_code}")
 
 
 def pages(company_id: int, today: date) -> dict[str, str]:

@@ -21,16 +21,12 @@ per request (the best of five rounds), so that a change to one request can be ju
 import argparse
 import os
 import random
-import re
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-HIDDEN = re.compile(r'name="(csrf_token|client_event_id|version)" value="([^"]*)"')
+from in_process import HIDDEN, log_in, seeded_database
 
 
 def cpu_per_call(fn, calls: int, rounds: int = 5) -> float:
@@ -44,33 +40,6 @@ def cpu_per_call(fn, calls: int, rounds: int = 5) -> float:
             fn()
         times.append((time.process_time() - started) / calls * 1000)
     return min(times)
-
-
-def seeded_database(folder: Path, reuse: str | None) -> str:
-    target = folder / "park.sqlite"
-    url = f"sqlite:///{target}"
-    beside = Path(sys.executable).with_name("circularity")
-    command = str(beside) if beside.exists() else "circularity"
-    if reuse:
-        shutil.copy(reuse, target)
-    step = "init-db" if reuse else "seed-demo"  # a kept file is brought to the newest schema
-    subprocess.run(
-        [command, step],
-        env={**os.environ, "DATABASE_URL": url},
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return url
-
-
-def log_in(client, email: str, password: str) -> None:
-    page = client.get("/login").get_data(as_text=True)
-    token = dict(HIDDEN.findall(page))["csrf_token"]
-    response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-    if response.status_code != 303:
-        raise SystemExit(f"login as {email} answered {response.status_code}")
 
 
 def main() -> None:
