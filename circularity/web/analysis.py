@@ -13,13 +13,11 @@ from circularity.db import get_session
 from circularity.roles import requires
 from circularity.services.analysis import pages, records
 from circularity.web import charts
-from circularity.web.query import query
 from circularity.web.rendering import render
 from mfa.sankey import to_svg
 from mfa.sankey_io import to_csv, to_json, to_png
 
 bp = Blueprint("analysis", __name__, url_prefix="/analysis")
-bp.add_app_template_global(query)
 
 DOWNLOADS = {
     "svg": "image/svg+xml",

@@ -179,15 +179,3 @@ def test_an_empty_period_renders(as_person):
     assert "No flows in this period." in html
     html = client.get(f"/analysis/reconcile?{PERIOD}").get_data(as_text=True)
     assert "No custody events in this period." in html
-
-
-def test_a_row_link_reads_exactly_as_url_for_writes_it(app):
-    """The pages build their base address once and add each row's query (web/query.py)."""
-    from flask import url_for
-
-    from circularity.web.query import query
-
-    args = {"source": "c1", "target": "recycling", "material": "17 04 09*", "start": "2025-01-01"}
-    with app.test_request_context():
-        assert f"{url_for('analysis.flow')}?{query(**args)}" == url_for("analysis.flow", **args)
-        assert query(company=7, by=None) == "company=7"
