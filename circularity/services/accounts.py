@@ -53,8 +53,9 @@ def companies(session: Session, active_only: bool = True) -> list[Company]:
 
 
 def company_names(session: Session) -> dict[int, str]:
-    """Every company's name by id, inactive ones included (history still names them)."""
-    return {company.id: company.name for company in companies(session, active_only=False)}
+    """Every company's name by id, inactive ones included (history still names them), read
+    as plain rows: the pages that name companies need no Company objects."""
+    return dict(session.exec(select(Company.id, Company.name)).all())
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 from circularity.config import setting
 from circularity.db import rows
 from circularity.models import Batch, Company, Event, EventBatch, User
-from circularity.services import catalogue
+from circularity.services import accounts, catalogue
 from circularity.services.custody import access
 from circularity.services.custody.labels import LabelData, label_url
 from circularity.services.market import exchanges
@@ -108,21 +108,13 @@ _RELATED = (
     )
     .order_by(EventBatch.id)
 )
-_COMPANY_NAMES = select(Company.id, Company.name)
 _DESTINATIONS = select(Company.id, Company.name).where(Company.active).order_by(Company.name)
-
-
-def company_names(session: Session) -> dict[int, str]:
-    """Every company's name by id, inactive ones included (history still names them), read
-    as plain rows: a page that names the holder and the history's companies needs no
-    Company objects, and loading the park's thirty cost more than the rest of the query."""
-    return dict(rows(session, _COMPANY_NAMES).all())
 
 
 def batch_page(session: Session, user: User, code: str) -> BatchPage:
     """The page of the batch with this label code; raises NotFound as ``access.get_batch``."""
     batch = access.view_batch(session, user, code)
-    names = company_names(session)
+    names = accounts.company_names(session)
     events = list(rows(session, _HISTORY, {"batch_id": batch.id}))
     others = _related(session, [e.id for e in events if e.role != "object"], batch.id)
     history = [
@@ -174,7 +166,7 @@ def form_choices(session: Session, user: User, batch: Batch, actions: list[str])
 
 def label_data(session: Session, user: User, codes: list[str]) -> list[LabelData]:
     """Labels for the chosen batches, in the order given; unknown or unseen codes raise."""
-    names = company_names(session)
+    names = accounts.company_names(session)
     base = setting("BASE_URL")
     labels = []
     for code in codes:
