@@ -12,7 +12,7 @@ def test_a_logged_in_fragment_varies_on_its_cookie_and_on_hx_request(as_person):
     assert {"Cookie", "HX-Request"} <= _vary(response)
 
 
-def test_render_adds_hx_request_to_a_vary_already_set(app):
+def test_a_rendered_page_that_read_the_session_varies_on_both(app):
     from flask import session
 
     from circularity.web.rendering import render
