@@ -3,7 +3,8 @@
 Reported quantities never balance exactly. Following STAN (Cencic 2016) and Crowe et al. (1983),
 the measured quantities move as little as their standard deviations allow so that every process
 balances, the unmeasured ones are computed where the balances fix them, and a chi-square test says
-whether the data can be consistent at all. The contract is docs/reconcile-format.md.
+whether the data can be consistent at all; a measurement test at the Šidák-corrected critical
+value points at the quantities most likely wrong. The contract is docs/reconcile-format.md.
 
 How it scales: the balance matrix is an incidence matrix, so the projection that eliminates the
 unmeasured quantities is a graph contraction. Processes joined by unmeasured flows merge into one
@@ -21,15 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from scipy.stats import chi2
+from scipy.stats import chi2, norm
 
 from mfa.bridges import BridgeForest
 from mfa.errors import ContradictionError, InputError
 from mfa.spd import DenseInverse, SparseInverse, selected_inverse
 
-#: The per-quantity test flags a normalised adjustment above this (two-sided 5 % of a normal).
-FLAG_THRESHOLD = 1.96
-#: The global test calls data consistent when the chi-square p-value is at least this.
+#: Significance level of both tests: the global chi-square test calls data consistent when its
+#: p-value is at least this, and the measurement test holds its family-wise error rate to it.
 SIGNIFICANCE = 0.05
 #: Relative size below which a residual of exact quantities counts as zero (rounding only).
 EXACT_TOLERANCE = 1e-9
@@ -79,7 +79,11 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Reconciliation:
-    """The result: estimates in input order, undetermined quantities and the global test."""
+    """The result: estimates in input order, undetermined quantities and the global test.
+
+    ``critical_value`` is the measurement test's z_c for the ``tested`` quantities (those whose
+    adjustment has a standard deviation); ``None`` when none can be tested.
+    """
 
     unit: str
     flows: dict[str, Estimate]
@@ -89,6 +93,22 @@ class Reconciliation:
     dof: int
     p_value: float
     consistent: bool
+    critical_value: float | None = None
+    tested: int = 0
+
+
+def critical_value(tested: int, alpha: float = SIGNIFICANCE) -> float | None:
+    """The Šidák-corrected two-sided critical value of the measurement test for ``tested`` z's.
+
+    Testing m normalised adjustments at 1.96 each flags about 5 % of a consistent network, so
+    each test runs at α' = 1 − (1 − α)^(1/m), which keeps the chance of any false flag at α
+    (Narasimhan and Jordache 2000, ch. 7). ``None`` when nothing is tested.
+    """
+    if tested <= 0:
+        return None
+    # expm1/log1p keep α' exact when it is tiny (50,000 tests give about 1e-6).
+    per_test = -np.expm1(np.log1p(-alpha) / tested)
+    return float(norm.isf(per_test / 2))
 
 
 def validate(system: FlowSystem) -> None:
@@ -179,6 +199,8 @@ def reconcile(system: FlowSystem) -> Reconciliation:
     values[q.measured] = solve.x_hat
     computed, computed_sd, undetermined = _unmeasured(q, values, constraints, solve, var)
 
+    tested = sum(t is not None for t in solve.test)
+    z_c = critical_value(tested)
     estimates: list[Estimate] = []
     measured_pos = np.cumsum(q.measured) - 1
     for k in range(len(q.value)):
@@ -193,7 +215,7 @@ def reconcile(system: FlowSystem) -> Reconciliation:
                     float(np.sqrt(solve.var_hat[j])),
                     float(q.value[k]),
                     float(solve.x_hat[j] - q.value[k]),
-                    bool(test is not None and test > FLAG_THRESHOLD),
+                    bool(test is not None and z_c is not None and test > z_c),
                     test,
                 )
             )
@@ -216,6 +238,8 @@ def reconcile(system: FlowSystem) -> Reconciliation:
         dof=dof,
         p_value=p_value,
         consistent=p_value >= SIGNIFICANCE,
+        critical_value=z_c,
+        tested=tested,
     )
 
 

@@ -109,6 +109,7 @@ def reconciled_to_dict(result: Reconciliation) -> dict[str, Any]:
         "dof": result.dof,
         "p_value": result.p_value,
         "consistent": result.consistent,
+        "critical_value": result.critical_value,
     }
 
 
@@ -145,6 +146,7 @@ def read_reconciled(text: str | bytes, source: str = "input") -> Reconciliation:
         dof=dof,
         p_value=_required_number(data, "p_value", source),
         consistent=consistent,
+        critical_value=_number(data, "critical_value", source),
     )
 
 

@@ -16,6 +16,8 @@ SPEC_EXAMPLE = {
         {"id": "f2", "from": "steelworks", "to": "cement", "value": 180.0, "sd": 9.0},
         {"id": "f3", "from": "steelworks", "to": "recycler", "value": None},
         {"id": "f4", "from": "steelworks", "to": None, "value": 700.0, "sd": 0},
+        {"id": "f5", "from": "cement", "to": None, "value": 172.0, "sd": 5.0},
+        {"id": "f6", "from": "recycler", "to": None, "value": 100.0, "sd": 2.0},
     ],
     "stocks": [{"process": "recycler", "change": 15.0, "sd": 3.0}],
 }
@@ -27,22 +29,42 @@ def write(tmp_path, data, name="flows.json"):
     return str(path)
 
 
+#: The spec's example output, rounded to two places as the spec prints it.
+SPEC_RESULT = {
+    "flows": [
+        {"id": "f1", "value": 989.71, "sd": 5.45, "measured": 1000.0, "adjustment": -10.29},
+        {"id": "f2", "value": 174.38, "sd": 4.27, "measured": 180.0, "adjustment": -5.62},
+        {"id": "f3", "value": 115.33, "sd": 3.55, "measured": None, "adjustment": None},
+        {"id": "f4", "value": 700.0, "sd": 0.0, "measured": 700.0, "adjustment": 0.0},
+        {"id": "f5", "value": 174.38, "sd": 4.27, "measured": 172.0, "adjustment": 2.38},
+        {"id": "f6", "value": 100.1, "sd": 1.99, "measured": 100.0, "adjustment": 0.1},
+    ],
+    "stocks": [
+        {"process": "recycler", "value": 15.23, "sd": 2.97, "measured": 15.0, "adjustment": 0.23}
+    ],
+    "chi_square": 0.89,
+    "p_value": 0.64,
+    "critical_value": 2.57,
+}
+
+
+def rounded(value):
+    return round(value, 2) if isinstance(value, float) else value
+
+
 def test_reconcile_spec_example_to_stdout(tmp_path):
     result = CliRunner().invoke(cli, ["reconcile", write(tmp_path, SPEC_EXAMPLE)])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["format"] == "circularity.reconciled/1"
-    assert [f["id"] for f in doc["flows"]] == ["f1", "f2", "f3", "f4"]
+    assert doc["format"] == "circularity.reconciled/1" and doc["unit"] == "t"
     # Hand computation in tests/mfa/test_reconcile.py::test_spec_example.
-    assert doc["flows"][2]["value"] == pytest.approx(15 + 9 * 285 / 409)
-    assert doc["flows"][2]["measured"] is None
-    assert doc["flows"][3] == {
-        "id": "f4", "value": 700.0, "sd": 0.0, "measured": 700.0, "adjustment": 0.0,
-        "flagged": False,
-    }  # fmt: skip
-    assert doc["stocks"][0]["process"] == "recycler"
+    for key in ("flows", "stocks"):
+        got = [{k: rounded(v) for k, v in item.items()} for item in doc[key]]
+        assert got == [{**item, "flagged": False} for item in SPEC_RESULT[key]]
+    for key in ("chi_square", "p_value", "critical_value"):
+        assert round(doc[key], 2) == SPEC_RESULT[key]
     assert doc["undetermined"] == []
-    assert doc["dof"] == 2 and doc["consistent"] is False
+    assert doc["dof"] == 2 and doc["consistent"] is True
 
 
 def test_reconcile_to_file_and_undetermined(tmp_path):

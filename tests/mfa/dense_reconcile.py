@@ -47,7 +47,15 @@ def dense_reconcile(system: FlowSystem) -> dict:
     cov_y = Bp @ A @ cov_hat @ A.T @ Bp.T
     N = null_space(B) if B.shape[1] else np.zeros((0, 0))
     undetermined = np.abs(N).max(axis=1) > 1e-8 if N.size else np.zeros(B.shape[1], dtype=bool)
+    # The measurement test, literally: z = |x̂ − x| / sqrt(sd² − sd̂²) where that is > 1e-9 sd.
+    denom = np.sqrt(np.clip(np.diag(Sigma) - np.diag(cov_hat), 0, None))
+    sd_m = sd[measured]
+    z = [
+        float(abs(a) / d) if d > 1e-9 * s else None
+        for a, d, s in zip(x_hat - x, denom, sd_m, strict=True)
+    ]
     return {
+        "z": z,
         "x_hat": x_hat,
         "sd_hat": np.sqrt(np.clip(np.diag(cov_hat), 0, None)),
         "y": y,

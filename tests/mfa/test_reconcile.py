@@ -7,10 +7,11 @@ import pytest
 from dense_reconcile import dense_reconcile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.stats import norm
 
 import mfa.spd
 from mfa.errors import ContradictionError, InputError
-from mfa.reconcile import FlowInput, FlowSystem, StockInput, reconcile
+from mfa.reconcile import FlowInput, FlowSystem, StockInput, critical_value, reconcile
 
 
 def system(flows, stocks=(), processes=("p",)):
@@ -103,11 +104,11 @@ def test_unmeasured_loop_between_two_processes_is_undetermined_but_the_exit_is_n
 
 
 def test_spec_example():
-    # The spec's example. cement receives f2 and sends nothing out, so its balance forces
-    # f2 = 0 exactly (flagged: 180 / sqrt(81 − 0) = 20). steelworks + recycler, joined by the
-    # unmeasured f3, give f1 − f2 − stock = 700 with f4 exact: residual 1000 − 15 − 700 = 285,
-    # S = 20² + 3² = 409, f1 = 1000 − 400·285/409 = 721.27, stock = 15 + 9·285/409 = 21.27,
-    # f3 = stock. chi² = 180²/81 + 285²/409 = 400 + 198.59 = 598.59 with 2 dof.
+    # The spec's example (docs/reconcile-format.md). Eliminating the unmeasured f3 merges
+    # steelworks and recycler: f1 − f2 − f6 − stock = 700 (f4 exact), residual
+    # r1 = 1000 − 180 − 100 − 15 − 700 = 5; cement: f2 − f5 = 0, r2 = 180 − 172 = 8.
+    # With variances 400, 81, 25, 4, 9: S = [[494, −81], [−81, 106]], det = 45,803,
+    # λ = S⁻¹r = (1178, 4357) / 45,803, and x̂ = x − Σ Mᵀ λ.
     s = FlowSystem(
         ("steelworks", "cement", "recycler"),
         (
@@ -115,19 +116,75 @@ def test_spec_example():
             FlowInput("f2", "steelworks", "cement", 180.0, 9.0),
             FlowInput("f3", "steelworks", "recycler", None),
             FlowInput("f4", "steelworks", None, 700.0, 0.0),
+            FlowInput("f5", "cement", None, 172.0, 5.0),
+            FlowInput("f6", "recycler", None, 100.0, 2.0),
         ),
         (StockInput("recycler", 15.0, 3.0),),
     )
     r = reconcile(s)
-    assert r.flows["f1"].value == pytest.approx(1000 - 400 * 285 / 409)
-    assert r.flows["f2"].value == pytest.approx(0.0, abs=1e-9)
-    assert r.flows["f2"].test == pytest.approx(20.0)
-    assert r.flows["f3"].value == pytest.approx(15 + 9 * 285 / 409)
-    assert r.stocks["recycler"].value == pytest.approx(15 + 9 * 285 / 409)
-    assert r.flows["f4"].value == 700.0
-    assert r.chi_square == pytest.approx(400 + 285**2 / 409)
+    det = 494 * 106 - 81 * 81
+    lam1, lam2 = 1178 / det, 4357 / det
+    assert r.flows["f1"].value == pytest.approx(1000 - 400 * lam1)  # 989.71
+    assert r.flows["f2"].value == pytest.approx(180 - 81 * (lam2 - lam1))  # 174.38
+    assert r.flows["f5"].value == pytest.approx(172 + 25 * lam2)  # 174.38
+    assert r.flows["f6"].value == pytest.approx(100 + 4 * lam1)  # 100.10
+    assert r.stocks["recycler"].value == pytest.approx(15 + 9 * lam1)  # 15.23
+    assert r.flows["f3"].value == pytest.approx(115 + 13 * lam1)  # f6 + stock = 115.33
+    assert r.flows["f4"].value == 700.0 and r.flows["f4"].sd == 0.0
+    # sd of f1: sqrt(400 − 400² · 106 / det) = 5.45
+    assert r.flows["f1"].sd == pytest.approx(math.sqrt(400 - 400**2 * 106 / det))
+    assert r.chi_square == pytest.approx(5 * lam1 + 8 * lam2)  # 40,746 / 45,803 = 0.89
     assert r.dof == 2
-    assert not r.consistent
+    assert r.p_value == pytest.approx(math.exp(-r.chi_square / 2))  # χ²(2) tail: 0.64
+    assert r.consistent
+    # Five measured quantities are tested: z_c = Φ⁻¹(1 − α'/2), α' = 1 − 0.95^(1/5) = 0.01021.
+    assert r.tested == 5
+    assert r.critical_value == pytest.approx(2.5688, abs=1e-4)
+    # f1's z: 10.29 / sqrt(400² · 106 / det) = 0.53; nothing is flagged.
+    assert r.flows["f1"].test == pytest.approx(400 * lam1 / math.sqrt(400**2 * 106 / det))
+    assert not any(e.flagged for e in [*r.flows.values(), *r.stocks.values()])
+
+
+def test_one_tested_quantity_is_flagged_above_1_96():
+    # Exact 100 in, 80 ± 10 out: the only tested quantity moves 20, z = 20 / 10 = 2.0.
+    # One test: α' = α, so z_c = 1.96 and the outflow is flagged.
+    r = reconcile(system([("in", None, "p", 100.0, 0.0), ("out", "p", None, 80.0, 10.0)]))
+    assert r.tested == 1
+    assert r.critical_value == pytest.approx(1.959964, abs=1e-6)
+    assert r.flows["out"].test == pytest.approx(2.0)
+    assert r.flows["out"].flagged
+
+
+@pytest.mark.parametrize(("reported_out", "flagged"), [(70.0, False), (60.0, True)])
+def test_two_tested_quantities_use_the_sidak_value(reported_out, flagged):
+    # 100 ± 10 in, out ± 10: each moves half the gap; z = (gap / 2) / sqrt(100 − 50).
+    # Two tests: α' = 1 − sqrt(0.95) = 0.02532, z_c = Φ⁻¹(1 − 0.01266) = 2.236.
+    # A gap of 30 gives z = 2.12 (above 1.96, not above 2.236); a gap of 40 gives 2.83.
+    r = reconcile(system([("in", None, "p", 100.0, 10.0), ("out", "p", None, reported_out, 10.0)]))
+    gap = 100.0 - reported_out
+    assert r.critical_value == pytest.approx(2.2365, abs=1e-4)
+    assert r.flows["out"].test == pytest.approx(gap / 2 / math.sqrt(50))
+    assert r.flows["in"].flagged is flagged and r.flows["out"].flagged is flagged
+
+
+def test_nothing_tested_has_no_critical_value():
+    r = reconcile(system([("in", None, "p", 100.0, 10.0), ("out", "p", "x", None)]))
+    assert r.tested == 0 and r.critical_value is None
+
+
+@pytest.mark.parametrize(
+    ("m", "z_c"), [(1, 1.95996), (5, 2.56876), (1000, 4.04966), (50_000, 4.88661)]
+)
+def test_critical_value_by_number_of_tests(m, z_c):
+    assert critical_value(m) == pytest.approx(z_c, abs=1e-5)
+
+
+@given(st.integers(1, 10**6))
+def test_critical_value_keeps_the_family_wise_rate(m):
+    # Šidák: m independent two-sided tests at z_c together err with probability α.
+    per_test = 2 * norm.sf(critical_value(m))
+    assert 1 - (1 - per_test) ** m == pytest.approx(0.05, rel=1e-6)
+    assert critical_value(m + 1) > critical_value(m)
 
 
 def test_exact_contradiction_is_reported_not_hidden():
@@ -226,6 +283,15 @@ def check_against_reference(s):
             assert e.sd == pytest.approx(sd, abs=1e-5, rel=1e-5)
     assert r.dof == ref["dof"]
     assert r.chi_square == pytest.approx(ref["chi_square"], abs=1e-6, rel=1e-6)
+    tests = [e.test for e in est if e.test is not None]
+    assert r.tested == len(tests) == sum(z is not None for z in ref["z"])
+    for e, z in zip(measured, ref["z"], strict=True):
+        assert (e.test is None) == (z is None)
+        if z is not None:
+            assert e.test == pytest.approx(z, abs=1e-6, rel=1e-6)
+    assert r.critical_value == (critical_value(len(tests)) if tests else None)
+    for e in est:
+        assert e.flagged == (e.test is not None and e.test > r.critical_value)
 
 
 @settings(max_examples=200, deadline=None)
