@@ -289,6 +289,7 @@ def correct(
             fields={
                 "quantityList": [quantity(batch, grams)],
                 "circ:correctsEventSeq": last.seq,
+                "circ:basis": batch.basis,
                 "circ:correction": {
                     "correctsEventID": last.event_id,
                     "oldKg": kilograms(old),

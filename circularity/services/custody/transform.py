@@ -174,6 +174,7 @@ def close(
             fields["inputQuantityList"] = [quantity(batch, treated)]
             fields["outputQuantityList"] = [quantity(p, p.mass_g) for p in products]
             fields["circ:outputMaterials"] = {p.code: p.material_code for p in products}
+            fields["circ:outputBases"] = {p.code: p.basis for p in products}
         else:
             event_type, action = "ObjectEvent", "DELETE"
             biz_step = "destroying" if route.startswith("D") else "decommissioning"
