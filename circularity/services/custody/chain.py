@@ -2,20 +2,25 @@
 
 Every event's hash covers its predecessor's hash and its own canonical content (sorted-key
 JSON), so changing, deleting or reordering any stored event breaks the chain from there on.
+``verify`` also replays the mass ledger (``replay``) and checks every batch row against it,
+since the rows are what the pages and the figures read. A chain rewritten whole from an
+edited event onwards is a valid chain again: only a signed checkpoint (``checkpoints``)
+shows that.
 """
 
 import hashlib
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from circularity.models import Batch, ChainHead, Event, EventBatch
+from circularity.services.custody import replay
 from circularity.times import utcnow
 
 GENESIS = "0" * 64
@@ -126,15 +131,22 @@ def append(
 
 @dataclass
 class VerifyResult:
+    """What ``verify`` found: ``problem`` names the first bad event (``seq``), or the first
+    batch row that differs from its events (``seq`` None, ``batch_problems`` all of them)."""
+
     ok: bool
     events: int
     problem: str | None = None
     seq: int | None = None
+    batches: int = 0
+    batch_problems: list[str] = field(default_factory=list)
 
 
 def verify(session: Session, chunk: int = 2000) -> VerifyResult:
-    """Walk the chain in order and name the first altered, missing or reordered event."""
+    """Walk the chain in order and name the first altered, missing or reordered event, then
+    check every batch row against the replayed ledger."""
     prev_hash, expected, count = GENESIS, 1, 0
+    ledger_replay = replay.Replay()
     batch_codes = dict(session.exec(select(Batch.id, Batch.code)).all())
     last_id = 0
     while True:
@@ -161,7 +173,8 @@ def verify(session: Session, chunk: int = 2000) -> VerifyResult:
                 }
             )
         for event in sorted(events, key=lambda e: e.seq):
-            problem = _check(event, prev_hash, expected, ledgers.get(event.id, []))
+            problem, payload = _check(event, prev_hash, expected, ledgers.get(event.id, []))
+            problem = problem or _replay(ledger_replay, event.seq, payload)
             if problem:
                 return VerifyResult(False, count, problem, event.seq)
             prev_hash, expected, count = event.hash, expected + 1, count + 1
@@ -178,42 +191,87 @@ def verify(session: Session, chunk: int = 2000) -> VerifyResult:
             ),
             expected,
         )
-    return VerifyResult(True, count)
+    problems = ledger_replay.compare(session)
+    if problems:
+        more = len(problems) - 1
+        problem = (
+            problems[0]
+            if not more
+            else _(
+                "%(problem)s (and %(n)d more differences in batch rows)",
+                problem=problems[0],
+                n=more,
+            )
+        )
+        return VerifyResult(False, count, problem, None, len(ledger_replay.batches), problems)
+    return VerifyResult(True, count, batches=len(ledger_replay.batches))
 
 
-def _check(event: Event, prev_hash: str, expected: int, ledger: list) -> str | None:
+def _replay(ledger_replay: replay.Replay, seq: int, payload: dict) -> str | None:
+    try:
+        ledger_replay.apply(payload)
+    except replay.ReplayError as error:
+        return _("event %(seq)s cannot follow the events before it: %(why)s", seq=seq, why=error)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return _("event %(seq)s cannot be replayed: its content is incomplete", seq=seq)
+    return None
+
+
+def _check(
+    event: Event, prev_hash: str, expected: int, ledger: list
+) -> tuple[str | None, dict | None]:
+    """The problem with one stored event, if any, and its parsed content."""
     if event.seq > expected:
         return _(
             "event %(expected)s is missing (the next stored event is %(seq)s)",
             expected=expected,
             seq=event.seq,
-        )
+        ), None
     if event.seq < expected:
-        return _("event %(seq)s appears twice or out of order", seq=event.seq)
+        return _("event %(seq)s appears twice or out of order", seq=event.seq), None
     try:
         payload = json.loads(event.payload)
     except ValueError:
-        return _("event %(seq)s was altered: its content is not valid JSON", seq=event.seq)
+        return _("event %(seq)s was altered: its content is not valid JSON", seq=event.seq), None
     if event_hash(event.prev_hash, event.payload) != event.hash:
-        return _("event %(seq)s was altered: its content does not match its hash", seq=event.seq)
+        return _(
+            "event %(seq)s was altered: its content does not match its hash", seq=event.seq
+        ), None
     if payload.get("circ:seq") != event.seq:
         recorded = payload.get("circ:seq")
         return _(
             "event %(seq)s was reordered: its content was recorded as event %(recorded)s",
             seq=event.seq,
             recorded=recorded,
-        )
+        ), None
     if event.prev_hash != prev_hash:
-        return _("event %(seq)s was reordered or an event before it was replaced", seq=event.seq)
-    for column, field in COLUMN_FIELDS.items():
-        if getattr(event, column) != payload.get(field):
+        return _(
+            "event %(seq)s was reordered or an event before it was replaced", seq=event.seq
+        ), None
+    for column, key in COLUMN_FIELDS.items():
+        if getattr(event, column) != payload.get(key):
             return _(
                 "event %(seq)s was altered: column %(column)s differs from its content",
                 seq=event.seq,
                 column=column,
-            )
+            ), None
+    if not _same_time(event.event_time, payload.get("eventTime")):
+        return _(
+            "event %(seq)s was altered: column event_time differs from its content",
+            seq=event.seq,
+        ), None
     if ledger != payload.get("circ:ledger"):
         return _(
             "event %(seq)s was altered: its mass ledger differs from its content", seq=event.seq
-        )
-    return None
+        ), None
+    return None, payload
+
+
+def _same_time(column: datetime, text: str | None) -> bool:
+    """The event_time column, which keeps the clock's microseconds, against the payload's
+    eventTime, which keeps milliseconds (EPCIS)."""
+    try:
+        recorded = replay.event_time({"eventTime": text})
+    except (TypeError, ValueError):
+        return False
+    return timedelta(0) <= replay.aware(column) - recorded < replay.TIME_RESOLUTION
