@@ -1,10 +1,11 @@
 """The database engine, one session per request, and write transactions.
 
-SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
-``BEGIN IMMEDIATE``: two people acting at once queue for the write lock (SQLite retries for
-up to the busy timeout) instead of one of them failing half-way with "database is locked".
-Reads use plain deferred transactions, so they never wait for writers. PostgreSQL gets row
-locks (``SELECT ... FOR UPDATE``) from the services instead.
+SQLite runs in WAL mode with synchronous=FULL (an acknowledged event survives a power loss)
+and a busy timeout, and every write transaction starts with ``BEGIN IMMEDIATE``: two people
+acting at once queue for the write lock (SQLite retries for up to the busy timeout) instead
+of one of them failing half-way with "database is locked". Reads use plain deferred
+transactions, so they never wait for writers. PostgreSQL keeps its defaults (every commit
+synced) and gets row locks (``SELECT ... FOR UPDATE``) from the services instead.
 """
 
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 WRITE_OPTION = "circularity_write"
+SQLITE_SYNCHRONOUS = "FULL"
 #: Set in ``session.info`` while a write transaction is open on that session.
 _WRITING = "circularity_writing"
 
@@ -45,7 +47,10 @@ def _configure_sqlite(engine: Engine, wal: bool) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: in WAL mode NORMAL syncs only at checkpoints, so a power loss can take
+        # transactions already acknowledged; FULL syncs the WAL at every commit
+        # (bench/sync_cost.py measures what that costs a write).
+        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
