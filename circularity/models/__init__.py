@@ -14,6 +14,7 @@ from circularity.models.carbon import (
     FactorSet,
     InventoryEntry,
 )
+from circularity.models.checkpoint import Checkpoint
 from circularity.models.event import ChainHead, Event, EventBatch
 from circularity.models.market import (
     LISTING_STATUSES,
@@ -33,6 +34,7 @@ __all__ = [
     "LISTING_STATUSES",
     "Batch",
     "ChainHead",
+    "Checkpoint",
     "Company",
     "Credit",
     "CreditRun",
