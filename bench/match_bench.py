@@ -1,16 +1,21 @@
-"""Matching benchmark: `circularity match` beside general solvers, each a whole process.
+"""Matching benchmark: `circularity match` beside OR-Tools on families of markets, whole processes.
 
-    python -m bench.match_bench                 # park (all four) and region (ours, OR-Tools)
-    python -m bench.match_bench --scale park    # one scale only
-    python -m bench.match_bench --timeout 300   # seconds before a run is stopped
+    python -m bench.match_bench                          # every family, park and region
+    python -m bench.match_bench --scale park             # one scale
+    python -m bench.match_bench --family spread --family issue --scale region
+    python -m bench.match_bench --scale park --solver circularity --solver ortools \\
+        --solver engine --solver highs --solver networkx
 
-Instances come from `bench.match_instance` with its fixed seed and are written to bench/out/.
-`engine` is the same engine in a bare Python process, without the command line's start-up.
-Every run is a child process timed by wall clock, its peak memory read from the operating
-system's accounting of that child (os.wait4, the figure /usr/bin/time reports as maxrss).
-The optimum of each run is compared with ours; all must agree to 1e-4 relative. networkx and
-scipy's HiGHS on the whole market are left out at regional scale: on the park they already need
-tens of seconds for 160 thousand pairs, and the region has sixty times as many.
+The markets are `bench.match_families`' families (fixed seeds) and `clustered`, the market of
+`bench.match_instance`. Each is written to a temporary file; then, in the same run and back to
+back, each solver is a child process timed by wall clock, its peak memory read from the
+operating system's accounting of that child (os.wait4, the figure /usr/bin/time reports as
+maxrss). `circularity` is the whole command line, start-up included; `ortools` is OR-Tools'
+SimpleMinCostFlow on the whole market as one network, every pair arc bounded by
+min(offer, demand) (`bench.match_reference`); `engine` is `mfa.matching` in a bare process,
+`highs` scipy's HiGHS on the LP of all pairs, `networkx` its network simplex (the last two only
+for parks: they need tens of seconds there). Every optimum is compared with ours and must agree
+to 1e-4 relative. The closing table gives each market's time ratio, ours over OR-Tools'.
 """
 
 from __future__ import annotations
@@ -25,16 +30,18 @@ import threading
 import time
 from pathlib import Path
 
-from bench.match_instance import generate
+from bench import match_families, match_instance
 
-OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
+SOLVERS = ("circularity", "ortools", "engine", "highs", "networkx")
+MARKETS = (*match_families.FAMILIES, "clustered")
 
-#: What each scale runs; the references are the ones that finish in reasonable time.
-RUNS = {
-    "park": ["circularity", "engine", "ortools", "highs", "networkx"],
-    "region": ["circularity", "engine", "ortools"],
-}
+
+def market(name: str, scale: str) -> dict:
+    """The instance of one market at one scale, always drawn afresh from its fixed seed."""
+    if name == "clustered":
+        return match_instance.generate(scale)
+    return match_families.generate(name, scale)
 
 
 def command(solver: str, instance: Path, result: Path) -> list[str]:
@@ -66,19 +73,17 @@ def measure(argv: list[str], timeout: float) -> dict:
     }
 
 
-def run_scale(scale: str, timeout: float) -> list[dict]:
-    OUT.mkdir(exist_ok=True)
-    instance = OUT / f"{scale}.json"
-    if not instance.exists():
-        with open(instance, "w", encoding="utf-8") as handle:
-            json.dump(generate(scale), handle)
+def run_market(name: str, scale: str, solvers: list[str], timeout: float) -> list[dict]:
+    """Every solver on one market, back to back; one row per solver."""
     rows = []
     ours = None
     with tempfile.TemporaryDirectory() as tmp:
-        for solver in RUNS[scale]:
+        instance = Path(tmp) / f"{name}-{scale}.json"
+        instance.write_text(json.dumps(market(name, scale)), encoding="utf-8")
+        for solver in solvers:
             result = Path(tmp) / "result.json"
-            row = {"scale": scale, "solver": solver, **measure(command(solver, instance, result),
-                                                              timeout)}  # fmt: skip
+            row = {"market": name, "scale": scale, "solver": solver}
+            row.update(measure(command(solver, instance, result), timeout))
             row["optimum"] = None
             if row["ok"] and solver == "circularity":
                 doc = json.loads(result.read_text(encoding="utf-8"))
@@ -101,7 +106,7 @@ def format_row(row: dict, ours: float | None) -> str:
         state = "failed: " + row["stderr"].strip().splitlines()[-1] if row["stderr"] else "failed"
     else:
         agree = ""
-        if ours is not None and row["optimum"] is not None:
+        if ours is not None and row["optimum"] is not None and row["solver"] != "circularity":
             rel = abs(row["optimum"] - ours) / max(abs(ours), 1.0)
             agree = f"  rel. diff to ours {rel:.1e} {'ok' if rel <= 1e-4 else 'DIFFERENT'}"
         state = f"optimum {row['optimum']:,.1f} kg CO2e{agree}"
@@ -110,19 +115,51 @@ def format_row(row: dict, ours: float | None) -> str:
         extra = f"  [{row['pairs']:,} eligible pairs, {row['lp_columns']:,} in LP, " \
                 f"{row['lp_rounds']} rounds]"  # fmt: skip
     return (
-        f"{row['scale']:<7}{row['solver']:<12}{row['seconds']:8.2f} s {row['peak_mb']:8.0f} MB  "
-        f"{state}{extra}"
+        f"{row['market']:<15}{row['scale']:<7}{row['solver']:<12}{row['seconds']:8.2f} s "
+        f"{row['peak_mb']:7.0f} MB  {state}{extra}"
     )
+
+
+def summary(rows: list[dict]) -> str:
+    """One line per market and scale: ours against OR-Tools, time and memory."""
+    lines = [
+        "| market | scale | eligible pairs | circularity match | OR-Tools | time ratio |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    keyed = {(r["market"], r["scale"], r["solver"]): r for r in rows}
+    for name, scale in dict.fromkeys((r["market"], r["scale"]) for r in rows):
+        ours, ref = keyed.get((name, scale, "circularity")), keyed.get((name, scale, "ortools"))
+        if not (ours and ref and ours["ok"] and ref["ok"]):
+            continue
+        lines.append(
+            f"| {name} | {scale} | {ours['pairs']:,} | {ours['seconds']:.2f} s, "
+            f"{ours['peak_mb']:,.0f} MB | {ref['seconds']:.2f} s, {ref['peak_mb']:,.0f} MB | "
+            f"{ours['seconds'] / ref['seconds']:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=sorted(RUNS), action="append")
+    parser.add_argument("--scale", choices=("park", "region"), action="append")
+    parser.add_argument("--family", choices=MARKETS, action="append")
+    parser.add_argument("--solver", choices=SOLVERS, action="append")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--json", help="also write every row to this file")
     args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
+    solvers = args.solver or ["circularity", "ortools"]
+    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}, "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    rows = []
     for scale in args.scale or ["park", "region"]:
-        run_scale(scale, args.timeout)
+        for name in args.family or MARKETS:
+            chosen = [s for s in solvers if scale == "park" or s not in ("highs", "networkx")]
+            rows += run_market(name, scale, chosen, args.timeout)
+    print(summary(rows))
+    if args.json:
+        for row in rows:
+            row.pop("stdout", None)
+        Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
