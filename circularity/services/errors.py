@@ -19,6 +19,13 @@ class ServiceError(Exception):
         super().__init__(self.message)
         self.field = field
 
+    @property
+    def label(self) -> str:
+        """The field's name in words, as the form shows it (``fields.label``)."""
+        from circularity.services.fields import label
+
+        return label(self.field)
+
 
 class InvalidInput(ServiceError):
     """A value is missing or wrong; ``field`` names it."""

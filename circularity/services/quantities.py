@@ -5,13 +5,21 @@ unit arithmetic on Decimals so that nothing drifts through binary floating point
 result is rounded once, to the gram.
 """
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
 from circularity.services.errors import InvalidInput
+from circularity.services.numbers import parse_number
 
 UNITS = {"kg": "kilogram", "t": "metric_ton", "m3": "meter ** 3"}
-MAX_GRAMS = 10**15  # a billion tonnes: far beyond any batch, well inside a 64-bit column
+# What one batch can be, per unit it is typed in. The largest single consignment a park
+# registers is a bulk carrier's hold (a Panamax carries 60,000-80,000 t), so a batch is at
+# most 100,000 t, typed as 100,000,000 kg or as 100,000 t; a volume at most 100,000 m³.
+# A bulk density lies between a loose foam's (polystyrene chips, about 10 kg/m³; 1 is the
+# floor) and the densest element's (osmium, 22,590 kg/m³).
+MAX_QUANTITY = {"kg": Decimal(100_000_000), "t": Decimal(100_000), "m3": Decimal(100_000)}
+DENSITY_RANGE = (Decimal(1), Decimal(25_000))
+MAX_GRAMS = 100_000 * 1_000_000
 
 
 @cache
@@ -22,17 +30,8 @@ def _registry():
 
 
 def parse_decimal(value: str | float | Decimal | None, field: str) -> Decimal:
-    """A finite, positive Decimal from a form value or a number."""
-    text = str(value).strip().replace(",", ".") if value is not None else ""
-    if not text:
-        raise InvalidInput("Enter a number.", field)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput("'%(value)s' is not a number.", field, value=value) from None
-    if not number.is_finite() or number <= 0:
-        raise InvalidInput("Enter a number greater than zero.", field)
-    return number
+    """A finite, positive Decimal from a form value (in the person's locale) or a number."""
+    return parse_number(value, field, above_zero=True)
 
 
 def to_grams(
@@ -41,21 +40,24 @@ def to_grams(
     density: str | float | Decimal | None = None,
     field: str = "quantity",
 ) -> int:
-    """Grams for ``quantity`` in ``unit`` (kg, t, or m3 with ``density`` in kg/m³)."""
+    """Grams for ``quantity`` in ``unit`` (kg, t, or m3 with ``density`` in kg/m³), within
+    what one batch can be (``MAX_QUANTITY``)."""
     if unit not in UNITS:
         raise InvalidInput("Choose a unit: %(units)s.", "unit", units=", ".join(UNITS))
-    amount = parse_decimal(quantity, field)
+    amount = parse_number(quantity, field, above_zero=True, maximum=MAX_QUANTITY[unit])
     ureg = _registry()
     q = ureg.Quantity(amount, UNITS[unit])
     if unit == "m3":
         if density is None or str(density).strip() == "":
             raise InvalidInput("A volume needs the bulk density in kg/m³.", "density")
-        q = q * ureg.Quantity(parse_decimal(density, "density"), "kilogram / meter ** 3")
+        low, high = DENSITY_RANGE
+        per_m3 = parse_number(density, "density", minimum=low, maximum=high)
+        q = q * ureg.Quantity(per_m3, "kilogram / meter ** 3")
     grams = Decimal(q.to("gram").magnitude).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     if grams < 1:
         raise InvalidInput("The quantity is less than one gram.", field)
     if grams > MAX_GRAMS:
-        raise InvalidInput("The quantity is implausibly large.", field)
+        raise InvalidInput("One batch is at most 100,000 t.", field)
     return int(grams)
 
 

@@ -12,13 +12,13 @@ from circularity.web.rendering import render
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
-        return render("error.html", status=error.status, message=error.message, field=error.field)
+        return render("error.html", status=error.status, message=error.message, field=error.label)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         app.logger.warning("CSRF refused: %s", error.description)
         message = _("The form expired or was sent from elsewhere. Reload the page and try again.")
-        return render("error.html", status=400, message=message, field="csrf_token")
+        return render("error.html", status=400, message=message, field=None)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

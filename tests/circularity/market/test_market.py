@@ -181,7 +181,7 @@ def test_offer_from_history_needs_two_batches(db_session, as_person):
     assert info.value.field == "material"
     response = as_person("alice").get("/market/offers/from-history?material=170405&months=0")
     assert response.status_code == 422
-    assert "(months)" in response.get_data(as_text=True)
+    assert "(Months)" in response.get_data(as_text=True)
 
 
 def test_available_dates_are_parsed(db_session):
