@@ -26,6 +26,7 @@ from scipy.stats import chi2, norm
 
 from mfa.bridges import BridgeForest
 from mfa.errors import ContradictionError, InputError
+from mfa.masses import check_mass, check_sd, check_unit
 from mfa.spd import DenseInverse, SparseInverse, selected_inverse
 
 #: Significance level of both tests: the global chi-square test calls data consistent when its
@@ -112,7 +113,12 @@ def critical_value(tested: int, alpha: float = SIGNIFICANCE) -> float | None:
 
 
 def validate(system: FlowSystem) -> None:
-    """Raise InputError for what the contract rejects, naming the record and the field."""
+    """Raise InputError for what the contract rejects, naming the record and the field.
+
+    Beyond the contract's list: the unit must be a mass unit, flows must not be negative (a
+    stock change may be) and no quantity may exceed 10⁹ t (mfa.masses).
+    """
+    check_unit("flows", system.unit)
     processes: set[str] = set()
     for p in system.processes:
         if p in processes:
@@ -126,7 +132,7 @@ def validate(system: FlowSystem) -> None:
         ids.add(f.id)
         if f.source is not None and f.source == f.target:
             raise InputError(record, "to", f"flows from process '{f.source}' to itself")
-        _check_measurement(record, "value", f.value, f.sd)
+        _check_measurement(record, "value", f.value, f.sd, system.unit, negative=False)
     stocked: set[str] = set()
     for s in system.stocks:
         record = f"stock '{s.process}'"
@@ -135,16 +141,18 @@ def validate(system: FlowSystem) -> None:
         if s.process in stocked:
             raise InputError(record, "process", "has more than one stock entry")
         stocked.add(s.process)
-        _check_measurement(record, "change", s.value, s.sd)
+        _check_measurement(record, "change", s.value, s.sd, system.unit, negative=True)
 
 
-def _check_measurement(record: str, value_field: str, value: float | None, sd: float | None):
-    if value is not None and not np.isfinite(value):
-        raise InputError(record, value_field, "is not a finite number")
-    if sd is not None and not np.isfinite(sd):
-        raise InputError(record, "sd", "is not a finite number")
-    if sd is not None and sd < 0:
-        raise InputError(record, "sd", "is negative")
+def _check_measurement(
+    record: str, value_field: str, value: float | None, sd: float | None, unit: str, negative: bool
+) -> None:
+    if value is not None:
+        check_mass(record, value_field, value, unit, negative=negative)
+    if sd is not None:
+        if np.isfinite(sd) and sd < 0:
+            raise InputError(record, "sd", "is negative")
+        check_sd(record, sd, unit)
     if value is not None and sd is None:
         raise InputError(record, "sd", "a measured value needs a standard deviation")
 
@@ -193,11 +201,15 @@ def reconcile(system: FlowSystem) -> Reconciliation:
     constraints = _Constraints(q, names)
     x = q.value[q.measured]
     var = q.sd[q.measured] ** 2
-    solve = constraints.solve(x, var)
-
-    values = np.where(q.unmeasured, 0.0, q.value)
-    values[q.measured] = solve.x_hat
-    computed, computed_sd, undetermined = _unmeasured(q, values, constraints, solve, var)
+    # Overflow shows as inf or NaN in the result, which _check_finite refuses: no warnings.
+    with np.errstate(all="ignore"):
+        try:
+            solve = constraints.solve(x, var)
+            values = np.where(q.unmeasured, 0.0, q.value)
+            values[q.measured] = solve.x_hat
+            computed, computed_sd, undetermined = _unmeasured(q, values, constraints, solve, var)
+        except np.linalg.LinAlgError:
+            raise InputError("flows", "sd", _UNSTABLE) from None
 
     tested = sum(t is not None for t in solve.test)
     z_c = critical_value(tested)
@@ -223,10 +235,12 @@ def reconcile(system: FlowSystem) -> Reconciliation:
             estimates.append(Estimate(None, None, None, None, False))
         else:
             estimates.append(Estimate(computed[k], computed_sd[k], None, None, False))
+    labels = _labels(system)
+    _check_finite(estimates, solve.chi_square, labels)
+    _check_balanced(q, estimates, names)
     n_flows = len(system.flows)
     flows = {f.id: e for f, e in zip(system.flows, estimates[:n_flows], strict=True)}
     stocks = {s.process: e for s, e in zip(system.stocks, estimates[n_flows:], strict=True)}
-    labels = [("flow", f.id) for f in system.flows] + [("stock", s.process) for s in system.stocks]
     dof = solve.dof
     p_value = float(chi2.sf(solve.chi_square, dof)) if dof > 0 else 1.0
     return Reconciliation(
@@ -241,6 +255,51 @@ def reconcile(system: FlowSystem) -> Reconciliation:
         critical_value=z_c,
         tested=tested,
     )
+
+
+_UNSTABLE = (
+    "standard deviations too many orders of magnitude apart for an accurate solution; "
+    "write sd 0 for an exact value instead of a tiny sd"
+)
+
+
+def _labels(system: FlowSystem) -> list[tuple[str, str]]:
+    return [("flow", f.id) for f in system.flows] + [("stock", s.process) for s in system.stocks]
+
+
+def _check_finite(estimates: list[Estimate], chi_square: float, labels) -> None:
+    """Refuse to return infinities or NaN: standard deviations many orders of magnitude apart
+    can overflow the solution even when every input is in range."""
+    for e, (kind, name) in zip(estimates, labels, strict=True):
+        numbers = (e.value, e.sd, e.adjustment, e.test)
+        if any(v is not None and not np.isfinite(v) for v in numbers):
+            raise InputError(f"{kind} '{name}'", "sd", _UNSTABLE)
+    if not np.isfinite(chi_square):
+        raise InputError("flows", "sd", _UNSTABLE)
+
+
+#: A reconciled balance may miss zero by this fraction of the mass through it (rounding only).
+BALANCE_TOLERANCE = 1e-6
+
+
+def _check_balanced(q: _Quantities, estimates: list[Estimate], names: list[str]) -> None:
+    """Refuse a result whose balances do not close: rounding in a solve whose standard
+    deviations lie many orders of magnitude apart can leave one, and it must not be printed
+    as if it were the reconciliation."""
+    values = np.array([np.nan if e.value is None else e.value for e in estimates], dtype=float)
+    blind = np.isnan(values)
+    known = np.where(blind, 0.0, values)
+    size = q.n + 1
+    touched = np.bincount(q.head[blind], minlength=size) + np.bincount(
+        q.tail[blind], minlength=size
+    )
+    through = np.bincount(q.head, weights=np.abs(known), minlength=size)[: q.n]
+    residual = np.abs(q.residual(known))
+    bad = np.flatnonzero(
+        (touched[: q.n] == 0) & (residual > BALANCE_TOLERANCE * np.maximum(through, 1.0))
+    )
+    if len(bad):
+        raise InputError(f"process '{names[bad[0]]}'", "balance", _UNSTABLE)
 
 
 @dataclass

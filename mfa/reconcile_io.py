@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from mfa.errors import InputError
+from mfa.masses import check_unit
 from mfa.reconcile import Estimate, FlowInput, FlowSystem, Reconciliation, StockInput, validate
 
 FLOWS_FORMAT = "circularity.flows/1"
@@ -28,6 +29,12 @@ def parse_json(text: str | bytes, source: str = "input") -> Any:
         return json.loads(text, parse_constant=refuse)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(source, "json", f"not JSON ({error})") from None
+    except ValueError as error:
+        # An integer of more than 4,300 digits (Python's limit for reading one).
+        raise InputError(source, "json", f"a number is too long ({error})") from None
+    except RecursionError:
+        # A flow file is three levels deep; thousands of nested brackets are not one.
+        raise InputError(source, "json", "nested too deeply to be a flow file") from None
 
 
 def read_flows(text: str | bytes, source: str = "input") -> FlowSystem:
@@ -39,8 +46,7 @@ def flows_from_dict(data: Any, source: str = "input") -> FlowSystem:
     """Validate a decoded ``circularity.flows/1`` document and build the FlowSystem."""
     _expect_format(data, FLOWS_FORMAT, source)
     unit = data.get("unit", "t")
-    if not isinstance(unit, str):
-        raise InputError(source, "unit", "must be a string")
+    check_unit(source, unit)
     processes = []
     for i, p in enumerate(_list(data, "processes", source)):
         record = f"processes[{i}]"
@@ -177,7 +183,9 @@ def _expect_format(data: Any, expected: str, source: str) -> None:
     if not isinstance(data, dict):
         raise InputError(source, "format", f"expected a JSON object in format {expected}")
     if data.get("format") != expected:
-        raise InputError(source, "format", f"unknown format {data.get('format')!r}, not {expected}")
+        raise InputError(
+            source, "format", f"unknown format {_shown(data.get('format'))}, not {expected}"
+        )
 
 
 def _list(data: dict, key: str, source: str, required: bool = True) -> list:
@@ -208,10 +216,20 @@ def _number(item: dict, key: str, record: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(record, key, f"is not a number: {value!r}")
-    if not math.isfinite(value):
+        raise InputError(record, key, f"is not a number: {_shown(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise InputError(record, key, "is not a finite number") from None
+    if not math.isfinite(number):
         raise InputError(record, key, "is not a finite number")
-    return float(value)
+    return number
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """A value for a message, cut short: the message is one line, whatever the file holds."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _required_number(item: dict, key: str, record: str) -> float:

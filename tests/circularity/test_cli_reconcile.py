@@ -147,3 +147,80 @@ def test_contradicting_exact_flows_exit_2(tmp_path):
     result = CliRunner().invoke(cli, ["reconcile", write(tmp_path, data)])
     assert result.exit_code == 2
     assert "process 'p': field 'balance'" in result.stderr
+
+
+def one_error_line(result, expected):
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # Deep nesting: a flow file is three levels deep.
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"format": "circularity.flows/1", "x": ' + "1" * 5000 + "}", "too long"),
+        (flow_changed(0, value=10**400), "flow 'f1': field 'value': is not a finite number"),
+        (flow_changed(0, value=1e308), "flow 'f1': field 'value': 1e+308 t is beyond"),
+        (flow_changed(0, value=1.1e9), "flow 'f1': field 'value': 1.1e+09 t is beyond"),
+        (flow_changed(0, sd=1e308), "flow 'f1': field 'sd': 1e+308 t is beyond"),
+        (flow_changed(0, value=-5.0), "flow 'f1': field 'value': must not be negative"),
+        (flows_with(unit="parsec"), "field 'unit': 'parsec' is not a mass unit"),
+        (flows_with(unit=3), "field 'unit': 3 is not a mass unit"),
+        (flow_changed(0, sd=1e-300), "flow 'f1': field 'sd': 1e-300 t is below 1 mg"),
+        (flows_with(stocks=[{"process": "recycler", "change": -2e9, "sd": 1}]),
+         "stock 'recycler': field 'change': -2e+09 t is beyond"),
+        (flow_changed(0, id="a\nb", value="x" * 10_000), "flow 'a\\nb': field 'value'"),
+    ],
+)  # fmt: skip
+def test_out_of_range_and_malformed_files_exit_2_with_one_line(tmp_path, data, expected):
+    one_error_line(CliRunner().invoke(cli, ["reconcile", write(tmp_path, data)]), expected)
+
+
+def test_a_negative_stock_change_is_accepted(tmp_path):
+    data = flows_with(stocks=[{"process": "recycler", "change": -15.0, "sd": 3.0}])
+    result = CliRunner().invoke(cli, ["reconcile", write(tmp_path, data)])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("tiny", "field"), [(1e-6, "balance"), (1e-9, "sd")])
+def test_a_result_rounding_destroys_is_refused_not_printed(tmp_path, tiny, field):
+    # 1 kg or 1 g next to 100 t: S = [[a + b, −b], [−b, b + c]] loses a and c to rounding
+    # (b/a = 1e16 or 1e22): either the result no longer balances or S is singular.
+    data = {
+        "format": "circularity.flows/1",
+        "unit": "t",
+        "processes": [{"id": "p"}, {"id": "q"}],
+        "flows": [
+            {"id": "a", "from": None, "to": "p", "value": 100, "sd": tiny},
+            {"id": "b", "from": "p", "to": "q", "value": 90, "sd": 100},
+            {"id": "c", "from": "q", "to": None, "value": 90, "sd": tiny},
+        ],
+    }
+    result = CliRunner().invoke(cli, ["reconcile", write(tmp_path, data)])
+    one_error_line(result, f"field '{field}': standard deviations too many orders of magnitude")
+
+
+@pytest.mark.parametrize("target", ["missing/out.json", "."])
+def test_an_unwritable_output_exits_2_and_writes_nothing(tmp_path, target):
+    # A folder that does not exist, and a path that is a folder.
+    flows = write(tmp_path, SPEC_EXAMPLE)
+    result = CliRunner().invoke(cli, ["reconcile", flows, "-o", str(tmp_path / target)])
+    one_error_line(result, "cannot write")
+    for folder in (tmp_path, tmp_path.parent):
+        assert not list(folder.glob(".circularity-*")), "no temporary file is left behind"
+    assert [p.name for p in tmp_path.iterdir()] == ["flows.json"]
+
+
+def test_bad_input_leaves_an_existing_output_untouched(tmp_path):
+    out = tmp_path / "out.json"
+    out.write_text("previous result\n", encoding="utf-8")
+    bad = write(tmp_path, flow_changed(0, value=-1.0))
+    result = CliRunner().invoke(cli, ["reconcile", bad, "-o", str(out)])
+    assert result.exit_code == 2
+    assert out.read_text(encoding="utf-8") == "previous result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flows.json", "out.json"]

@@ -187,6 +187,12 @@ def test_critical_value_keeps_the_family_wise_rate(m):
     assert critical_value(m + 1) > critical_value(m)
 
 
+def test_only_mass_units_are_accepted():
+    with pytest.raises(InputError) as info:
+        reconcile(FlowSystem(("p",), (FlowInput("f", None, "p", 1.0, 1.0),), unit="parsec"))
+    assert info.value.field == "unit"
+
+
 def test_exact_contradiction_is_reported_not_hidden():
     with pytest.raises(ContradictionError) as info:
         reconcile(system([("in", None, "p", 100.0, 0.0), ("out", "p", None, 90.0, 0.0)]))
@@ -201,6 +207,10 @@ def test_exact_contradiction_is_reported_not_hidden():
         ([("f", None, "p", 1.0, -1.0)], [], "flow 'f'", "sd"),
         ([("f", None, "p", 1.0, None)], [], "flow 'f'", "sd"),
         ([("f", None, "p", math.nan, 1.0)], [], "flow 'f'", "value"),
+        ([("f", None, "p", -1.0, 1.0)], [], "flow 'f'", "value"),
+        ([("f", None, "p", 2e9, 1.0)], [], "flow 'f'", "value"),
+        ([("f", None, "p", 1.0, 1e-12)], [], "flow 'f'", "sd"),
+        ([], [StockInput("p", -2e9, 1.0)], "stock 'p'", "change"),
         ([], [StockInput("q", 1.0, 1.0)], "stock 'q'", "process"),
         ([], [StockInput("p", 1.0, 1.0), StockInput("p", 1.0, 1.0)], "stock 'p'", "process"),
     ],
