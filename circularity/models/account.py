@@ -1,5 +1,6 @@
 """Companies of the park and the people who use circularity."""
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -19,6 +20,11 @@ class Company(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+def new_session_token() -> str:
+    """A fresh random value for ``User.session_token`` (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(index=True, unique=True, max_length=254)
@@ -28,7 +34,15 @@ class User(UserMixin, SQLModel, table=True):
     company_id: int | None = Field(default=None, foreign_key="company.id", index=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Every session cookie names it (Flask-Login's alternative id, see get_id): a new value
+    # ends every session of this person at once, on every device.
+    session_token: str = Field(default_factory=new_session_token, max_length=64)
 
     @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive users at login and on load.
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users at login.
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie stores: the id and the current session token, so a cookie
+        made before the token changed (logout, revocation, a new password) opens nothing."""
+        return f"{self.id}:{self.session_token}"

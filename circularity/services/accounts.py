@@ -1,18 +1,26 @@
-"""Companies and user accounts: creation, passwords and login checks.
+"""Companies and user accounts: creation, passwords, login checks and sessions.
 
 Passwords are hashed with argon2 (argon2-cffi's recommended parameters); a hash made with
 older parameters is upgraded at the next successful login.
+
+Sessions live in signed cookies that name the account's ``session_token``; ``end_sessions``
+gives the account a new token, which ends every session of that person on every device (a
+cookie copied before stops working at once). Logging out, disabling an account, an admin's
+revocation and a new password all do it.
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from circularity.db import write_transaction
 from circularity.models import Company, User
+from circularity.models.account import new_session_token
 from circularity.roles import ROLES
 from circularity.services.errors import Conflict, InvalidInput, NotFound
 from circularity.services.fields import coordinate, required_text
@@ -22,10 +30,21 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
+# argon2 takes any length, but nobody types more; a bound keeps hashing cheap for the server.
+MAX_PASSWORD = 1000
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def _checked_password(password: str | None, field: str) -> str:
+    """A password long enough to resist guessing, or InvalidInput naming ``field``."""
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidInput("Use a password of at least %(n)d characters.", field, n=MIN_PASSWORD)
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput("Use a password of at most %(n)d characters.", field, n=MAX_PASSWORD)
+    return password
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -109,36 +128,47 @@ def create_user(
     if not EMAIL.match(email):
         raise InvalidInput("Enter an email address.", "email")
     name = required_text(name, "name", 200)
-    if len(password or "") < MIN_PASSWORD:
-        raise InvalidInput(
-            "Use a password of at least %(n)d characters.", "password", n=MIN_PASSWORD
-        )
+    password = _checked_password(password, "password")
     if role not in ROLES:
         raise InvalidInput("Choose a role: %(roles)s.", "role", roles=", ".join(ROLES))
-    with write_transaction(session):
-        company = None
-        if role == "staff":
-            try:
-                company = session.get(Company, int(company_id))
-            except (TypeError, ValueError):
-                company = None
-            if company is None:
-                raise InvalidInput("Staff belong to a company: choose one.", "company")
-        if session.exec(select(User).where(User.email == email)).first():
-            raise Conflict("An account with this email exists already.", "email")
-        user = User(
-            email=email,
-            name=name,
-            password_hash=hash_password(password),
-            role=role,
-            company_id=company.id if company else None,
-        )
-        session.add(user)
+    try:
+        with write_transaction(session):
+            user = _insert_user(session, email, name, password, role, company_id)
+    except IntegrityError:
+        # Another request created the same email between the check and the insert.
+        raise Conflict("An account with this email exists already.", "email") from None
+    return user
+
+
+def _insert_user(
+    session: Session, email: str, name: str, password: str, role: str, company_id
+) -> User:
+    """Insert the account inside the caller's write transaction."""
+    company = None
+    if role == "staff":
+        try:
+            company = session.get(Company, int(company_id))
+        except (TypeError, ValueError):
+            company = None
+        if company is None:
+            raise InvalidInput("Staff belong to a company: choose one.", "company")
+    if session.exec(select(User).where(User.email == email)).first():
+        raise Conflict("An account with this email exists already.", "email")
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=role,
+        company_id=company.id if company else None,
+    )
+    session.add(user)
+    session.flush()
     return user
 
 
 def set_active(session: Session, user_id: int, active: bool, acting: User) -> User:
-    """Enable or disable an account; nobody can lock themselves out."""
+    """Enable or disable an account; nobody can lock themselves out. Disabling ends the
+    person's sessions at once, not at their next login."""
     with write_transaction(session):
         user = session.get(User, user_id)
         if user is None:
@@ -146,5 +176,51 @@ def set_active(session: Session, user_id: int, active: bool, acting: User) -> Us
         if user.id == acting.id and not active:
             raise Conflict("You cannot disable your own account.", "user")
         user.active = active
+        if not active:
+            user.session_token = new_session_token()
+        session.add(user)
+    return user
+
+
+def session_user(session: Session, user_id: str, token: str) -> User | None:
+    """The active account a session cookie names, or None once its token has changed (the
+    person logged out or was logged out) or the account is disabled or gone."""
+    try:
+        user = session.get(User, int(user_id))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if user is None or not user.active or not token:
+        return None
+    return user if secrets.compare_digest(user.session_token, token) else None
+
+
+def end_sessions(session: Session, user_id: int) -> User:
+    """End every session of this person, on every device: logging out, "log out
+    everywhere" and an admin's revocation. Returns the account with its new token."""
+    with write_transaction(session):
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("No such user.", "user")
+        user.session_token = new_session_token()
+        session.add(user)
+    return user
+
+
+def change_password(session: Session, user_id: int, current: str, new: str, repeated: str) -> User:
+    """A new password for this person, who proves the current one first. Every other
+    session ends; the caller opens this one again with the returned account's new token."""
+    with write_transaction(session):
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("No such user.", "user")
+        try:
+            _hasher.verify(user.password_hash, current or "")
+        except (VerificationError, InvalidHashError):
+            raise InvalidInput("The current password is wrong.", "current_password") from None
+        new = _checked_password(new, "new_password")
+        if new != repeated:
+            raise InvalidInput("The two new passwords differ.", "repeat_password")
+        user.password_hash = hash_password(new)
+        user.session_token = new_session_token()
         session.add(user)
     return user

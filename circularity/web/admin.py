@@ -80,6 +80,18 @@ def set_active(user_id: int):
     return redirect(url_for("admin.index"), code=303)
 
 
+@bp.post("/users/<int:user_id>/sessions")
+@requires("admin")
+def end_sessions(user_id: int):
+    """Log a person out on every device (a lost phone, a leaving employee)."""
+    try:
+        user = accounts.end_sessions(get_session(), user_id)
+    except ServiceError as error:
+        return _page(error.status, error, "users")
+    flash(_("%(email)s is logged out on every device.", email=user.email))
+    return redirect(url_for("admin.index"), code=303)
+
+
 @bp.get("/chain")
 @requires("check_chain")
 def verify_chain():
