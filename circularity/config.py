@@ -45,12 +45,19 @@ SETTINGS = {
     "PARK_TIMEZONE": Setting(
         "Asia/Shanghai", "the time zone of event times, pages and months", environment=True
     ),
+    "CHECKPOINT_KEY_FILE": Setting(
+        None,
+        "PEM file of the Ed25519 key signing checkpoints; None: made in the instance folder",
+        environment=True,
+    ),
     "ROAD_CIRCUITY": Setting(1.3, "road km per great-circle km for matching: an assumption"),
     "CARBON_FACTOR_SET": Setting("defra-2025", "the factor set new credits use"),
-    # Energy recovery is linear in WBCSD's CTI and in mfa.routes; a park may choose otherwise.
-    "CARBON_CREDIT_ENERGY_RECOVERY": Setting(False, "whether R1 counts as circular for credits"),
+    "CARBON_BASELINES": Setting(
+        {}, "per material, {route, source} of its real counterfactual; overrides the shipped table"
+    ),
     "CARBON_TARGET_YEAR": Setting(2028, "the pilot's climate-neutrality year"),
     "CARBON_BASELINE_YEAR": Setting(None, "start of the path; None: first year with all areas"),
+    "DISTRICT_POPULATION": Setting(150_000, "inhabitants: bounds inventory figures (the pilot's)"),
     "UNCERTAINTY_RELATIVE_SD": Setting(
         DEFAULT_RELATIVE_SD, "relative standard deviation of masses by how they were obtained"
     ),

@@ -67,9 +67,28 @@ def create_user(email, name, role, company_id, password) -> None:
     is_flag=True,
     help="Recompute the dashboard's monthly totals from the event log before checking them.",
 )
-def verify(rebuild_totals: bool) -> None:
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also check the log against this signed checkpoint (circularity checkpoint).",
+)
+@click.option(
+    "--key",
+    default=None,
+    help="Check the checkpoint's signature with this public key (or a file holding it) "
+    "instead of the park's own.",
+)
+def verify(rebuild_totals: bool, checkpoint_file: Path | None, key: str | None) -> None:
     """Walk the event chain and name the first altered, missing or reordered event; check
-    that the dashboard's monthly totals equal the event log."""
+    every batch row and the dashboard's monthly totals against the event log, and with
+    --checkpoint that the log still holds every event a signed checkpoint pinned."""
+    from circularity.commands.records import read_text, verifier_from
+    from circularity.services.custody import checkpoints
+
+    note = read_text(checkpoint_file, "checkpoint") if checkpoint_file else None
+    trusted = verifier_from(key) if key else None
     app = command_app()
     with app.app_context():
         from circularity.db import get_session
@@ -79,10 +98,31 @@ def verify(rebuild_totals: bool) -> None:
         if result.ok and rebuild_totals:
             monthly_totals.rebuild(session)
         stale = monthly_totals.differences(session) if result.ok else []
+        try:
+            pinned = checkpoints.check(session, note, trusted) if note else None
+        except ServiceError as error:
+            _fail(f"{error.field}: {error.message}")
+    failed = False
     if not result.ok:
         click.echo(f"BROKEN after {result.events} intact events: {result.problem}", err=True)
+        failed = True
+    else:
+        click.echo(
+            f"OK: {result.events} events, every hash intact; "
+            f"{result.batches} batch rows agree with the events."
+        )
+    if pinned is not None:
+        if pinned.ok:
+            signed = pinned.checkpoint
+            click.echo(
+                f"OK: the {signed.size} events the checkpoint of "
+                f"{signed.time:%Y-%m-%d %H:%M} UTC signed are all there, unchanged."
+            )
+        else:
+            click.echo(f"CHECKPOINT FAILS: {pinned.problem}", err=True)
+            failed = True
+    if failed:
         sys.exit(1)
-    click.echo(f"OK: {result.events} events, every hash intact.")
     if stale:
         # The totals are derived data: the log is intact, so rebuilding them repairs them.
         click.echo(
