@@ -4,7 +4,7 @@ Importing this package registers every table on ``SQLModel.metadata``, which Ale
 compares against the migrations.
 """
 
-from circularity.models.account import Company, User
+from circularity.models.account import COMPANY_KINDS, Company, User
 from circularity.models.batch import BATCH_STATUSES, Batch
 from circularity.models.carbon import (
     INVENTORY_AREAS,
@@ -35,6 +35,7 @@ __all__ = [
     "Batch",
     "ChainHead",
     "Checkpoint",
+    "COMPANY_KINDS",
     "Company",
     "Credit",
     "CreditRun",

@@ -8,11 +8,18 @@ from sqlmodel import Field, SQLModel
 
 from circularity.times import utcnow
 
+#: What a company does with the material it receives: a producer makes products (and
+#: by-products), a recycler turns waste into secondary raw materials, waste management
+#: (landfills, incinerators, waste-to-energy plants) disposes of it. Symbiosis figures count
+#: deliveries between producers and recyclers only (docs/methods.md, "Symbiosis network").
+COMPANY_KINDS = ("producer", "recycler", "waste_management")
+
 
 class Company(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True, max_length=200)
     sector: str = Field(max_length=100)
+    kind: str = Field(default="producer", max_length=20)
     address: str = Field(default="", max_length=300)
     lat: float
     lon: float

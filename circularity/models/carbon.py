@@ -97,8 +97,22 @@ class Credit(SQLModel, table=True):
     factor_set: str = Field(max_length=40)
     factor_edition: str = Field(max_length=60)
     factor_source: str = Field(max_length=500)
+    # The mass credited: what reached final recycling, plus (while provisional) the mass of
+    # outputs whose fate is not known yet (``pending_g``). ``input_g`` is what the closing
+    # treated; the difference went to disposal, energy recovery or was lost.
     mass_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    input_g: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
+    pending_g: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
+    # "final", or "provisional" while some outputs have no known fate: a later entry makes it
+    # final or reduces it (it supersedes this one; nothing is edited).
+    status: str = Field(default="final", max_length=12)
     baseline: str = Field(max_length=24)
+    # Why that baseline: the citation of the park's counterfactual for this material.
+    baseline_source: str = Field(default="", max_length=300)
     substitution: float
     substitution_source: str = Field(max_length=300)
     distance_km: float
@@ -123,5 +137,8 @@ class InventoryEntry(SQLModel, table=True):
     month: int = 0
     tco2e: float
     source: str = Field(default="", max_length=300)
+    # An example figure (the demo park's), never a real inventory: every page and export that
+    # shows it says so.
+    illustrative: bool = False
     user_id: int = Field(foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from circularity.db import write_transaction
-from circularity.models import Company, User
+from circularity.models import COMPANY_KINDS, Company, User
 from circularity.models.account import new_session_token
 from circularity.roles import ROLES
 from circularity.services.errors import Conflict, InvalidInput, NotFound
@@ -101,15 +101,23 @@ def create_company(
     lat: str | float,
     lon: str | float,
     address: str = "",
+    kind: str = "producer",
 ) -> Company:
-    """A new company of the park, at WGS84 coordinates."""
+    """A new company of the park, at WGS84 coordinates, of one of COMPANY_KINDS."""
     name, sector = required_text(name, "name", 200), required_text(sector, "sector", 100)
+    kind = (kind or "producer").strip()
+    if kind not in COMPANY_KINDS:
+        raise InvalidInput(
+            "Choose what the company is: a producer, a recycler or waste management.", "kind"
+        )
     lat, lon = coordinate(lat, "lat", 90), coordinate(lon, "lon", 180)
     with write_transaction(session):
         taken = session.exec(select(Company).where(func.lower(Company.name) == name.lower()))
         if taken.first():
             raise Conflict("A company with this name exists already.", "name")
-        company = Company(name=name, sector=sector, lat=lat, lon=lon, address=address.strip())
+        company = Company(
+            name=name, sector=sector, kind=kind, lat=lat, lon=lon, address=address.strip()
+        )
         session.add(company)
     return company
 

@@ -23,7 +23,17 @@ def _page(status: int = 200, error: ServiceError | None = None, form_name: str |
         form=request.form if error else {},
         page=accounts.directory(get_session()),
         roles=ROLES,
+        company_kinds=company_kinds(),
     )
+
+
+def company_kinds() -> dict[str, str]:
+    """COMPANY_KINDS as people read them, in the page's language."""
+    return {
+        "producer": _("Producer"),
+        "recycler": _("Recycler"),
+        "waste_management": _("Waste management (landfill, incineration)"),
+    }
 
 
 @bp.get("/")
@@ -44,6 +54,7 @@ def create_company():
             lat=form.get("lat"),
             lon=form.get("lon"),
             address=form.get("address", ""),
+            kind=form.get("kind", "producer"),
         )
     except ServiceError as error:
         return _page(error.status, error, "company")

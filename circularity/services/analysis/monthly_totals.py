@@ -51,8 +51,9 @@ def event_records(
         if kind is RecordKind.SHIPMENT:
             out.append((kind.value, source, destination, "", material, grams))
         else:
-            closing_route = (route or "") if kind is RecordKind.CLOSING else ""
-            out.append((kind.value, company, 0, closing_route, material, grams))
+            # A treatment's output carries its closing's route: the rates count a closing's
+            # mass less what it produced (mfa.indicators.rates_by_route).
+            out.append((kind.value, company, 0, route or "", material, grams))
     return out
 
 

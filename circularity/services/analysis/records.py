@@ -44,6 +44,9 @@ from mfa.uncertainty import standard_deviation
 DEFAULT_DAYS = 90
 #: Records that are a second weighing of a batch already in custody, not a movement.
 DISCREPANCY_REASONS = frozenset({"receive", "correct"})
+#: Records that carry their event's R/D route: a closing, and a treatment's outputs (so the
+#: rates can count a closing's mass less what it produced; mfa.indicators.rates_by_route).
+_ROUTED = frozenset({RecordKind.CLOSING, RecordKind.TREATMENT})
 
 
 def classify(operation: str, role: str, delta: int, before: int) -> tuple[RecordKind, int] | None:
@@ -252,7 +255,7 @@ class _Builder:
                         target,
                         when,
                         kind.value,
-                        route if kind is RecordKind.CLOSING else None,
+                        route if kind in _ROUTED else None,
                         basis,
                     )
                 )

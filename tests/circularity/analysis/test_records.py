@@ -67,7 +67,7 @@ def test_events_become_the_records_a_reader_expects(db_session):
         (scrap, "170405", 10000.0, steel, recycler, "shipment", None, "weighed"),
         # the receipt weighed what was sent: no record
         (scrap, "170405", 10000.0, recycler, None, "closing", "R4", "weighed"),
-        (output, "191202", 9200.0, recycler, None, "treatment", None, "weighed"),
+        (output, "191202", 9200.0, recycler, None, "treatment", "R4", "weighed"),
         (output, "191202", 9200.0, recycler, cement, "shipment", None, "weighed"),
         (output, "191202", 9200.0, cement, None, "closing", "R5", "weighed"),
         (slag, "100202", 2000.0, steel, None, "generation", None, "estimated"),
