@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from circularity.db import get_session
 from circularity.roles import requires
 from circularity.services.analysis import dashboard, pages, records, report, tables
+from circularity.services.custody import checkpoints
 from circularity.times import park_timezone
 from circularity.web import charts
 from circularity.web.rendering import render
@@ -64,5 +65,5 @@ def download(figure: str):
 def pdf():
     board, names = _board()
     generated = datetime.now(park_timezone()).strftime("%Y-%m-%d %H:%M")
-    body = report.pdf(board, names, generated)
+    body = report.pdf(board, names, generated, checkpoints.latest_checkpoint(get_session()))
     return Response(body, mimetype="application/pdf", headers=_filename(board, "report", "pdf"))

@@ -12,8 +12,9 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Preformatted, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from circularity.models import Checkpoint
 from circularity.services.analysis.dashboard import Dashboard
 from circularity.services.analysis.tables import tables
 
@@ -58,8 +59,33 @@ def _trend_chart(board: Dashboard) -> Drawing:
     return drawing
 
 
-def pdf(board: Dashboard, names: dict[str, str], generated: str) -> bytes:
-    """The report of the window: headline figures, trend chart, streams, companies, carbon."""
+def _checkpoint(checkpoint: Checkpoint | None, styles) -> list:
+    """The latest signed checkpoint, verbatim: a reader can check the figures' log against
+    it (``circularity verify --checkpoint``) long after the report was printed."""
+    story = [Paragraph(_("Event log checkpoint"), styles["Heading2"])]
+    if checkpoint is None:
+        message = _("No checkpoint of the event log was signed yet.")
+        return [*story, Paragraph(message, styles["Normal"])]
+    explained = _(
+        "The event log's latest signed checkpoint pins its first %(n)d events (signed "
+        "%(when)s UTC, Ed25519, C2SP checkpoint format). Check it with circularity verify "
+        "--checkpoint, and proofs of single events with circularity check-proof and the "
+        "park's public key.",
+        n=checkpoint.tree_size,
+        when=f"{checkpoint.signed_at:%Y-%m-%d %H:%M}",
+    )
+    return [
+        *story,
+        Paragraph(explained, styles["Normal"]),
+        Preformatted(checkpoint.note, styles["Code"]),
+    ]
+
+
+def pdf(
+    board: Dashboard, names: dict[str, str], generated: str, checkpoint: Checkpoint | None = None
+) -> bytes:
+    """The report of the window: headline figures, trend chart, streams, companies, carbon,
+    and the latest signed checkpoint of the event log they come from."""
     pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     styles = getSampleStyleSheet()
     out = io.BytesIO()
@@ -80,5 +106,6 @@ def pdf(board: Dashboard, names: dict[str, str], generated: str) -> bytes:
     for key in ("streams", "companies", "balance"):
         part = parts[key]
         story += [Paragraph(part.title, styles["Heading2"]), _table(part.header, part.rows)]
+    story += _checkpoint(checkpoint, styles)
     doc.build(story)
     return out.getvalue()
