@@ -215,3 +215,19 @@ def prove(session: Session, seq: int, note: str | None = None) -> dict:
         )
     event = session.exec(select(Event).where(Event.seq == seq)).one()
     return proofs.proof_document(note, signed, event, merkle.inclusion_proof(leaves, seq - 1))
+
+
+@dataclass
+class ChainStatus:
+    """What the chain page shows: the check of the log, the latest checkpoint and the key
+    to check it with (None until a checkpoint was signed, so that reading makes no key)."""
+
+    result: chain.VerifyResult
+    latest: Checkpoint | None
+    public_key: str | None
+
+
+def status(session: Session) -> ChainStatus:
+    result = chain.verify(session)
+    latest = latest_checkpoint(session)
+    return ChainStatus(result, latest, verifier().vkey() if latest is not None else None)

@@ -33,3 +33,22 @@ def test_the_report_carries_the_latest_checkpoint(keyed, db_session, as_person):
     root_line = row.note.split("\n")[2]
     assert "circularity.park.test/events" in text and root_line in text
     assert f"pins its first {row.tree_size} events" in text
+
+
+def test_the_chain_page_shows_batch_rows_and_the_checkpoint(keyed, db_session, as_person):
+    from sqlalchemy import text
+
+    history(db_session)
+    client = as_person("mia")
+    page = client.get("/admin/chain").get_data(as_text=True)
+    assert "All 13 events are intact" in page and "All 5 batch rows agree" in page
+    assert "No checkpoint was signed yet" in page
+    with keyed.app_context():
+        row = checkpoints.create(db_session)
+        vkey = checkpoints.verifier().vkey()
+    page = client.get("/admin/chain").get_data(as_text=True)
+    assert row.note.split("\n")[2] in page and vkey in page
+    db_session.execute(text("UPDATE batch SET mass_g = mass_g + 1"))
+    db_session.commit()
+    page = client.get("/admin/chain").get_data(as_text=True)
+    assert "its mass in grams" in page and page.count("<li>") == 5
