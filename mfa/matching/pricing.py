@@ -5,7 +5,7 @@ needs two things from those ten million numbers: each offer's largest one (for t
 and each offer's and each demand's few largest above the tolerance (the next columns).
 Compiled, that is one pass over the pairs with nothing allocated (about 0.05 s on the region);
 in numpy it is a dozen passes and a few hundred megabytes of temporaries (about 0.5 s a round),
-which is why the numpy version is only the fallback when numba is missing.
+which is why the numpy version is only the fallback where the C library was not built.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from mfa.matching import network
+from mfa.matching import kernels
 from mfa.matching.eligibility import Market
 
 
@@ -23,7 +23,8 @@ class Pricer(ABC):
     restricted problem (at least 0), and the pairs that should join it next.
 
     `price` holds the offers' prices, then the demands'; `in_lp` marks the restricted pairs.
-    Two ways to compute the same thing follow: compiled, and numpy when numba is missing.
+    Two ways to compute the same thing follow: compiled, and numpy where the C library was not
+    built.
     """
 
     def __init__(self, market: Market, n_offers: int, per_node: int, tolerance: float) -> None:
@@ -46,10 +47,10 @@ class CompiledPricer(Pricer):
         excess = np.zeros(n_o)
         offer_best = np.full((n_o, k), -1, dtype=np.int64)
         demand_best = np.full((n_d, k), -1, dtype=np.int64)
-        _price_pairs(
+        best = (offer_best, np.full((n_o, k), -np.inf), demand_best, np.full((n_d, k), -np.inf))
+        kernels.price_pairs(
             m.net_per_t, m.offer, m.demand, np.ascontiguousarray(price[:n_o]),
-            np.ascontiguousarray(price[n_o:]), in_lp, self.tolerance, excess,
-            offer_best, np.full((n_o, k), -np.inf), demand_best, np.full((n_d, k), -np.inf),
+            np.ascontiguousarray(price[n_o:]), in_lp, self.tolerance, excess, best,
         )  # fmt: skip
         chosen = np.concatenate([offer_best.ravel(), demand_best.ravel()])
         return excess, np.unique(chosen[chosen >= 0])
@@ -92,39 +93,6 @@ class NumpyPricer(Pricer):
 
 
 def pricer(market: Market, n_offers: int, per_node: int, tolerance: float) -> Pricer:
-    """The compiled pricer when numba is at hand, else the numpy one."""
-    kind = CompiledPricer if network.available() else NumpyPricer
+    """The compiled pricer when the C library was built, else the numpy one."""
+    kind = CompiledPricer if kernels.available() else NumpyPricer
     return kind(market, n_offers, per_node, tolerance)
-
-
-@network.kernel
-def _price_pairs(net, offer, demand, u, v, in_lp, tol, excess,
-                 offer_best, offer_val, demand_best, demand_val):  # fmt: skip
-    """Fill `excess` (per offer, ≥ 0) and each node's best violators (index, value), best first."""
-    for p in range(len(net)):
-        if in_lp[p]:
-            continue
-        o = offer[p]
-        d = demand[p]
-        r = net[p] - u[o] - v[d]
-        if r > excess[o]:
-            excess[o] = r
-        if r <= tol:
-            continue
-        _keep_best(offer_best, offer_val, o, p, r)
-        _keep_best(demand_best, demand_val, d, p, r)
-
-
-@network.kernel
-def _keep_best(best, val, node, pair, r):
-    """Insert (pair, r) into node's row of best violators, kept sorted, if it is good enough."""
-    k = best.shape[1]
-    if r <= val[node, k - 1]:
-        return
-    j = k - 1
-    while j > 0 and val[node, j - 1] < r:
-        val[node, j] = val[node, j - 1]
-        best[node, j] = best[node, j - 1]
-        j -= 1
-    val[node, j] = r
-    best[node, j] = pair

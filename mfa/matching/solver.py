@@ -9,7 +9,7 @@ and dual objectives coincide, and by weak duality the restricted optimum is the 
 Otherwise each offer's and each demand's most violating pairs join the candidates and the small
 problem is solved again, warm (column generation). Pricing ten million pairs is one compiled
 pass (`pricing`); only two or three percent of them ever reach the restricted problem, which a
-network simplex solves (`network`), or HiGHS where numba is missing (`highs`).
+network simplex solves (`network`), or HiGHS where the C library was not built (`highs`).
 
 Every round also yields an upper bound on the optimum (the prices, raised just enough to cover
 every pair), so the loop stops when no pair violates the prices or as soon as the allocation is
@@ -29,7 +29,7 @@ from mfa.matching.highs import SolverError
 __all__ = ["METHODS", "Allocation", "SolverError", "solve"]
 
 #: How the restricted problem can be solved, fastest first: the compiled network simplex
-#: (`network`, needs numba), HiGHS kept warm (`highs`), `scipy.optimize.linprog` afresh each
+#: (`network`, needs the C library), HiGHS kept warm (`highs`), `scipy.optimize.linprog` afresh each
 #: round (`linprog`). All three give the same optimum with the same certificate.
 METHODS = ("network", "highs", "linprog")
 
@@ -91,7 +91,7 @@ def solve(
 
     `method` picks how the restricted problem is solved (see `METHODS`); by default the first
     that can run here. Should one fail, the next answers. `warm=False` is `method="linprog"`,
-    the path when neither numba nor a HiGHS class is importable; tests use both to check that
+    the path when neither the C library nor a HiGHS class is at hand; tests use both to check that
     every path agrees.
     """
     if method is None:

@@ -16,7 +16,7 @@ from mfa.matching import network, pricing, solve
 from mfa.matching.eligibility import Market
 from mfa.matching.highs import SolverError
 
-pytestmark = pytest.mark.skipif(not network.available(), reason="numba is not installed")
+pytestmark = pytest.mark.skipif(not network.available(), reason="the C library was not built")
 
 
 def random_market(seed, n_o, n_d, density, ties):
