@@ -21,6 +21,8 @@ class Company(SQLModel, table=True):
     sector: str = Field(max_length=100)
     kind: str = Field(default="producer", max_length=20)
     address: str = Field(default="", max_length=300)
+    # The GS1 Global Location Number of the company's site, if it has one (EPCIS export).
+    gln: str | None = Field(default=None, max_length=13)
     lat: float
     lon: float
     active: bool = True
