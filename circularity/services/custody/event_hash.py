@@ -8,7 +8,7 @@ description in the epcis-event-hash-generator project states it and its test vec
 
 - fields in the canonical property order: ``eventType``, ``eventTime`` (UTC, milliseconds, ``Z``),
   ``eventTimeZoneOffset``, the EPC and quantity lists, ``action``, ``transformationID``,
-  ``bizStep``, ``disposition``, ``readPoint`` and ``bizLocation``;
+  ``bizStep``, ``disposition``, ``readPoint``, ``bizLocation`` and the ILMD's fields, sorted;
 - then every other field, each as one substring, sorted: source, destination and business
   transaction lists (each element ``type=…`` before its identifier), and user extensions with
   their namespace in braces, ``{https://…/}name=value``, nested ones inside their parent;
@@ -21,8 +21,8 @@ GS1 keys are compared as constrained canonical GS1 Digital Link URIs: EPC URNs o
 schemes (SGTIN, LGTIN, SSCC, SGLN, PGLN, GIAI, GDTI; GS1 Tag Data Standard 2.0, section 7)
 become ``https://id.gs1.org/…`` with their check digit, and a Digital Link on another domain
 moves to ``id.gs1.org`` without its query string. Only what an EPCIS document of this project
-can hold, and these identifiers, are handled: an event with sensor data, ILMD, certification
-info, persistent dispositions or another EPC scheme raises ``UnsupportedEvent`` rather than
+can hold, and these identifiers, are handled: an event with sensor data, certification info,
+persistent dispositions or another EPC scheme raises ``UnsupportedEvent`` rather than
 getting a hash that might be wrong.
 """
 
@@ -59,12 +59,13 @@ ORDERED = frozenset(
         "disposition",
         "readPoint",
         "bizLocation",
+        "ilmd",
     }
 )
 LEFT_OUT = frozenset(
     {"type", "eventID", "recordTime", "errorDeclaration", "@context", "comment", "rdfs:comment"}
 )
-UNSUPPORTED = frozenset({"sensorElementList", "ilmd", "certificationInfo", "persistentDisposition"})
+UNSUPPORTED = frozenset({"sensorElementList", "certificationInfo", "persistentDisposition"})
 #: Old CBV URNs and the Web URIs that replace them (CBV 2.0, section 6.3).
 URN_TO_WEB = (
     ("urn:epcglobal:cbv:bizstep:", CBV + "BizStep-"),
@@ -114,6 +115,9 @@ def pre_hash(event: Mapping[str, Any], namespaces: Mapping[str, str]) -> str:
     for key in ("readPoint", "bizLocation"):
         if isinstance(event.get(key), Mapping):
             parts.append(_place(key, event[key], names))
+    if isinstance(event.get("ilmd"), Mapping) and event["ilmd"]:
+        fields = [t for k, v in event["ilmd"].items() for t in _extension(names.key(k), v, names)]
+        parts.append("ilmd" + "".join(sorted(fields)))
     done = ORDERED | set(EPC_LISTS) | set(QUANTITY_LISTS)
     rest = []
     for key, value in event.items():

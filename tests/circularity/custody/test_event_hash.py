@@ -55,7 +55,7 @@ def test_reference_vectors(event, prefixes, expected):
     try:
         got = event_hash(event, prefixes)
     except UnsupportedEvent:
-        pytest.skip("sensor data, ILMD and the like are outside what circularity exports")
+        pytest.skip("sensor data and the like are outside what circularity exports")
     assert got == expected
 
 
@@ -67,7 +67,7 @@ def test_most_vectors_are_covered():
             covered += 1
         except UnsupportedEvent:
             pass
-    assert covered == 27  # of 31 events; the other 4 hold sensor data or ILMD
+    assert covered == 30  # of 31 events; the other holds sensor data
 
 
 SHIPMENT = {
