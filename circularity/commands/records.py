@@ -168,6 +168,6 @@ def check_proof(proof: Path, key: str, checkpoint_file: Path | None) -> None:
     payload, signed = proven.payload, proven.checkpoint
     click.echo(
         f"OK: event {proven.seq} ({payload.get('circ:operation')}, {payload.get('eventTime')}) "
-        f"is event {proven.seq} of the {signed.size} events of {signed.origin} signed "
+        f"is in the log of the {signed.size} events of {signed.origin} signed "
         f"{signed.time:%Y-%m-%d %H:%M} UTC."
     )
