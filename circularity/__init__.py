@@ -22,7 +22,8 @@ def _asset_folder(name: str) -> str:
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web app: settings (defaults and environment, then ``instance/config.py``, or
     ``test_config`` instead), the database engine, the extensions (translations, CSRF, htmx,
-    the login limit, logins), the blueprints and the error pages.
+    the login limit, logins), the blueprints, the web edge (security headers, the proxy in
+    front, body sizes) and the error pages.
 
     Flask and the rest are imported here, not at the top: every ``circularity`` command
     imports this package, and the file commands (``match``, ``reconcile``) need none of them.
@@ -31,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from circularity import config, db
     from circularity.extensions import babel, csrf, htmx, limiter, login_manager
-    from circularity.web import errors
+    from circularity.web import edge, errors
 
     app = Flask(
         __name__,
@@ -57,5 +58,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from circularity.web import register_blueprints
 
     register_blueprints(app)
+    edge.init_app(app)
     errors.init_app(app)
     return app

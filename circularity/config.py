@@ -39,8 +39,17 @@ SETTINGS = {
     "LOGIN_RATE_LIMIT": Setting(
         "10 per minute", "login attempts allowed per client address", environment=True
     ),
+    # memory:// counts inside one server process (waitress's threads share it); with several
+    # processes (gunicorn workers, several hosts) every one must count in one shared store.
     "RATELIMIT_STORAGE_URI": Setting(
-        "memory://", "where the login limit is counted", environment=True
+        "memory://",
+        "where the login limit is counted: redis://host:6379 for several processes",
+        environment=True,
+    ),
+    # 0: the socket's address is the client's and X-Forwarded-* headers are ignored (anyone
+    # could send them). n: the app sits behind n proxies that each append X-Forwarded-For.
+    "TRUSTED_PROXIES": Setting(
+        0, "how many proxies in front set X-Forwarded-For and -Proto", environment=True
     ),
     "PARK_TIMEZONE": Setting(
         "Asia/Shanghai", "the time zone of event times, pages and months", environment=True
@@ -114,3 +123,9 @@ def finish(config) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = https
+    try:
+        config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+    except (TypeError, ValueError):
+        config["TRUSTED_PROXIES"] = -1
+    if config["TRUSTED_PROXIES"] < 0:
+        raise ValueError("TRUSTED_PROXIES must be a whole number of proxies, 0 or more")
