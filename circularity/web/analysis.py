@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from circularity.db import get_session
 from circularity.roles import requires
+from circularity.services import csv_export
 from circularity.services.analysis import pages, records
 from circularity.web import charts
 from circularity.web.rendering import render
@@ -70,7 +71,7 @@ def sankey_download(fmt: str):
     elif fmt == "png":
         body = to_png(diagram)
     elif fmt == "csv":
-        body = to_csv(diagram)
+        body = csv_export.made_safe(to_csv(diagram))
     else:
         body = json.dumps(to_json(diagram), ensure_ascii=False, indent=1)
     name = f"sankey-{scope.kind}-{period.first.isoformat()}-{period.last.isoformat()}.{fmt}"

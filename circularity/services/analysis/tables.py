@@ -5,13 +5,12 @@ wherever it is shown: masses in tonnes with three decimals (exact to the kilogra
 integer grams), rates in per cent with one decimal.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
 from circularity.services.analysis.dashboard import Dashboard, Figures
+from circularity.services.csv_export import csv_text
 from circularity.services.quantities import format_tonnes as tonnes
 
 FIGURES = ("indicators", "trend", "streams", "companies", "balance", "flows")
@@ -33,11 +32,8 @@ class Table:
     rows: list[list[str]]
 
     def csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(self.header)
-        writer.writerows(self.rows)
-        return out.getvalue()
+        """The table as a CSV download, safe to open in a spreadsheet."""
+        return csv_text([self.header, *self.rows])
 
 
 def headline(board: Dashboard) -> list[tuple[str, str, str]]:
