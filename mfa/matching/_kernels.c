@@ -159,7 +159,8 @@ static void add_edge(i64 i, i64 p, i64 q, Tree *t) {
 }
 
 /*
- * Pivot until no arc prices below -eps, or `limit` pivots. Returns the pivots made, or minus
+ * Pivot until no arc prices below -eps, or `limit` pivots. Potentials come back up to a
+ * constant: the root's is no longer 0. Returns the pivots made, or minus
  * one minus them when it stopped without finishing (limit, or memory). `state[0]` is where the
  * block search goes on next time.
  */
@@ -261,14 +262,20 @@ i64 network_simplex(i64 n, i64 m, const i64 *src, const i64 *tgt, const double *
         remove_edge(s, c, &t);
         make_root(q, &t, anc);
         add_edge(entering, p, q, &t);
-        /* Shift q's new subtree so that the entering arc prices at zero. */
+        /* Shift q's new subtree against the rest so that the entering arc prices at zero.
+         * Only differences of potentials count (the caller measures them from the root), so
+         * the smaller side moves: q's subtree up by d, or everything else down by d. */
         double sign = q == tgt[entering] ? -1.0 : 1.0;
         double d = pi[p] + sign * cost[entering] - pi[q];
-        i64 x = q, end = last[q];
-        pi[x] += d;
-        while (x != end) {
-            x = nxt[x];
+        if (2 * size[q] <= n) {
+            i64 x = q, end = last[q];
             pi[x] += d;
+            while (x != end) {
+                x = nxt[x];
+                pi[x] += d;
+            }
+        } else {
+            for (i64 x = nxt[last[q]]; x != q; x = nxt[x]) pi[x] -= d;
         }
         basic[j] = 0;
         basic[entering] = 1;

@@ -112,6 +112,9 @@ class NetworkLP:
         self.pivots += pivots
         if not optimal:
             raise SolverError("network simplex did not finish within its pivot limit")
+        # The kernel moves whichever side of a pivot is smaller, so potentials drift by a
+        # constant; prices are measured from the root, as the slack arcs' zero costs say.
+        self.pi -= self.pi[self.root]
         price = self.pi[:-1].copy()
         price[: self.n_offers] *= -1.0
         return self.flow[self.columns].copy(), price
