@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from circularity.db import get_session
 from circularity.models import BATCH_STATUSES
-from circularity.services import accounts
+from circularity.services import accounts, fields
 from circularity.services.custody import reads
 from circularity.web.rendering import render
 
@@ -19,7 +19,7 @@ def index():
     status = request.args.get("status", "")
     status = status if status in BATCH_STATUSES else ""
     material = request.args.get("material", "").strip()
-    page = request.args.get("page", 1, type=int) or 1
+    page = fields.record_id(request.args.get("page") or "1", "page")
     batches, total = reads.list_batches(
         session, current_user, status=status, material=material, page=page
     )

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from circularity.config import setting
 from circularity.db import get_session
 from circularity.roles import can, requires
-from circularity.services import catalogue
+from circularity.services import catalogue, fields
 from circularity.services.errors import ServiceError
 from circularity.services.market import exchanges, listings, matching, offer_history, pages
 from circularity.web.rendering import render
@@ -174,9 +174,10 @@ def decide(proposal_id: int, action: str):
     try:
         run_id, exchange = matching.decide(get_session(), current_user, proposal_id, action + "ed")
     except ServiceError as error:
-        run_id = request.form.get("run", type=int)
-        if run_id is None:
+        run = request.form.get("run", "")
+        if not (run.isascii() and run.isdigit()) or not 0 < int(run) <= fields.MAX_ID:
             raise
+        run_id = int(run)
         return _run_page(run_id, error.status, error)
     if exchange is not None:
         flash(_("Exchange agreed between the two companies."))

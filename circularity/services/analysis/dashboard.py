@@ -49,7 +49,7 @@ def parse_window(value: str | None, today: date | None = None) -> Window:
     choice = (value or LAST_12).strip()
     if choice == LAST_12:
         return Window(choice, times.months_up_to(today, 12))
-    if choice.isdigit() and int(choice) in balance.YEARS:
+    if choice.isascii() and choice.isdigit() and int(choice) in balance.YEARS:
         return Window(choice, times.months_of_year(int(choice)))
     raise InvalidInput("Choose a year from 2000 to 2100 or the last 12 months.", "period")
 

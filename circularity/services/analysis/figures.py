@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from circularity.models import Batch, Company
-from circularity.services import catalogue
+from circularity.services import catalogue, fields
 from circularity.services.analysis.records import CustodyData, process_id
 from circularity.services.errors import InvalidInput, NotFound, ServiceError
 from mfa.balance import Balance, mass_balances, unbalanced
@@ -63,8 +63,8 @@ def parse_scope(session: Session, company: str | None, material: str | None) -> 
         raise InvalidInput("Choose a company or a material, not both.", "material")
     if company:
         try:
-            row = session.get(Company, int(company))
-        except ValueError:
+            row = session.get(Company, fields.record_id(company, "company"))
+        except InvalidInput:
             row = None
         if row is None:
             raise NotFound("Choose a company of the park.", "company")

@@ -14,7 +14,7 @@ from circularity.roles import can
 from circularity.services import catalogue
 from circularity.services.custody.recording import Outcome, Step, company_uri, perform, quantity
 from circularity.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from circularity.services.fields import optional_text, required_text
+from circularity.services.fields import optional_text, record_id, required_text
 from circularity.services.market import exchanges
 from circularity.services.quantities import format_mass, kilograms, parse_decimal, to_grams
 
@@ -322,8 +322,8 @@ def latest_event(session: Session, batch: Batch) -> Event | None:
 
 def _company(session: Session, company_id: str | int | None, field: str) -> Company:
     try:
-        company = session.get(Company, int(company_id))
-    except (TypeError, ValueError):
+        company = session.get(Company, record_id(company_id, field))
+    except InvalidInput:
         company = None
     if company is None or not company.active:
         raise NotFound("Choose a company of the park.", field)

@@ -18,6 +18,7 @@ from circularity import db
 from circularity.models import Batch, Company, Event, EventBatch, Exchange, ExchangeShipment, User
 from circularity.roles import can
 from circularity.services.errors import InvalidInput, NotFound
+from circularity.services.fields import record_id
 
 
 @dataclass
@@ -145,8 +146,8 @@ def check_shipment(
 ) -> Exchange:
     """The exchange a shipment is made under, if it fits: same supplier, receiver, material."""
     try:
-        exchange = session.get(Exchange, int(exchange_id))
-    except (TypeError, ValueError):
+        exchange = session.get(Exchange, record_id(exchange_id, "exchange"))
+    except InvalidInput:
         exchange = None
     if exchange is None or exchange.supplier_company_id != batch.company_id:
         raise NotFound("Your company supplies no such exchange.", "exchange")

@@ -14,9 +14,10 @@ from sqlmodel import Session, select
 from circularity.db import write_transaction
 from circularity.models import Company, Demand, Offer, User
 from circularity.roles import can
-from circularity.services import catalogue, idempotency
+from circularity.services import catalogue, fields, idempotency
 from circularity.services.errors import Forbidden, InvalidInput, NotFound
-from circularity.services.quantities import parse_decimal, to_grams
+from circularity.services.numbers import parse_number
+from circularity.services.quantities import to_grams
 from circularity.times import park_timezone
 
 #: Period choices on the forms, in days; None is one lot.
@@ -53,31 +54,16 @@ def _period(value: str) -> int | None:
 
 
 def _date(value, field_name: str, default: date | None = None) -> date | None:
-    text = (value or "").strip() if isinstance(value, str) else value
-    if not text:
+    if value is None or (isinstance(value, str) and not value.strip()):
         return default
-    if isinstance(text, date):
-        return text
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("Enter a date as YYYY-MM-DD.", field_name) from None
+    return fields.day(value, field_name)
 
 
 def _position(lat, lon, company: Company) -> tuple[float, float]:
     """The listing's location, the company's own when both fields are left empty."""
     if str(lat or "").strip() == "" and str(lon or "").strip() == "":
         return company.lat, company.lon
-    out = []
-    for value, name, limit in ((lat, "lat", 90), (lon, "lon", 180)):
-        try:
-            number = float(str(value).strip().replace(",", "."))
-        except ValueError:
-            raise InvalidInput("Enter the coordinate in decimal degrees.", name) from None
-        if not -limit <= number <= limit:
-            raise InvalidInput("The coordinate is out of range.", name)
-        out.append(number)
-    return out[0], out[1]
+    return fields.coordinate(lat, "lat", 90), fields.coordinate(lon, "lon", 180)
 
 
 def _quality(value) -> str:
@@ -173,7 +159,9 @@ def create_demand(
         position = _position(lat, lon, company)
         limit = None
         if str(max_distance_km or "").strip():
-            limit = float(parse_decimal(max_distance_km, "max_distance_km"))
+            limit = float(
+                parse_number(max_distance_km, "max_distance_km", above_zero=True, maximum=5000)
+            )
             if limit > 5000:
                 raise InvalidInput(
                     "A road distance inside the region is under 5000 km.", "max_distance_km"

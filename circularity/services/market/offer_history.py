@@ -43,8 +43,9 @@ class HistoryOffer:
 
 
 def _months(value) -> int:
+    text = str(value).strip()
     try:
-        months = int(str(value).strip())
+        months = int(text) if text.isascii() else 0
     except ValueError:
         raise InvalidInput("Enter a whole number of months from 1 to 24.", "months") from None
     if not 1 <= months <= 24:
