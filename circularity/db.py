@@ -18,6 +18,9 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 WRITE_OPTION = "circularity_write"
+#: SQL parameters (password hashes, emails, names) never appear in the messages of database
+#: errors or in SQL logging: a failed insert would otherwise carry them into the logs.
+HIDE_PARAMETERS = True
 SQLITE_SYNCHRONOUS = "FULL"
 #: Set in ``session.info`` while a write transaction is open on that session.
 _WRITING = "circularity_writing"
@@ -31,10 +34,13 @@ def make_engine(url: str) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
             poolclass=StaticPool if in_memory else None,
+            hide_parameters=HIDE_PARAMETERS,
         )
         _configure_sqlite(engine, wal=not in_memory)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=HIDE_PARAMETERS
+    )
 
 
 def _configure_sqlite(engine: Engine, wal: bool) -> None:

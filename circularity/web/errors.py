@@ -1,6 +1,6 @@
 """Error pages: every failure a person can cause gets a message and a 4xx, never a traceback."""
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -33,7 +33,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
+        # Logged through circularity.logs.Redact: no hashes, addresses or SQL parameters.
         app.logger.exception("Unhandled error")
+        session = g.get("db")
+        if session is not None:
+            session.rollback()  # a failed statement leaves it unusable for the page's header
         return render_template(
             "error.html", message=_("Something went wrong on our side."), field=None
         ), 500
