@@ -1,6 +1,6 @@
 /*
- * The matching engine's two loops, in C: the network simplex of the restricted problem and the
- * pricing of every eligible pair. Python calls them through ctypes (mfa/matching/kernels.py)
+ * The matching engine's three loops, in C: which pairs are eligible, the network simplex of the
+ * restricted problem, and the pricing of every eligible pair. Python calls them through ctypes (mfa/matching/kernels.py)
  * with numpy arrays; nothing here allocates what Python reads back.
  *
  * Why C and not numba: numba loads cached machine code only after building its whole typing
@@ -318,6 +318,70 @@ void price_pairs(i64 n_pairs, const double *net, const int32_t *offer, const int
         keep_best(offer_best, offer_val, k, o, p, r);
         keep_best(demand_best, demand_val, k, d, p, r);
     }
+}
+
+/*
+ * The eligible pairs of one material between `n_o` offers (rows) and `n_d` demands (columns),
+ * given as indices into the unit-vector and company arrays. A pair is kept when the companies
+ * differ, its squared chord is within the column's `chord2_limit` (the demand's maximum
+ * distance or the distance at which transport eats the benefit, widened a little), and then,
+ * exactly, `km = km_scale * asin(chord / 2)` (km_scale = circuity x 2 x Earth radius) is within `max_km` and the net value
+ * `benefit - transport * km` is positive. Pairs come out row by row, columns in order, into
+ * `out_*` (room for n_o x n_d); the count is returned.
+ *
+ * Seeds: each row's `k` nearest kept pairs are marked in `out_seed`; each column's nearest
+ * kept pair is tracked across calls in `col_dist` / `col_pair` (pair numbers start at `base`).
+ */
+i64 eligible_block(i64 n_o, const int32_t *offers, i64 n_d, const int32_t *demands,
+                   const double *offer_xyz, const double *demand_xyz, const int32_t *offer_company,
+                   const int32_t *demand_company, const double *chord2_limit,
+                   const double *max_km, double benefit, double transport, double km_scale,
+                   i64 k, i64 base, int32_t *out_o, int32_t *out_d, double *out_net,
+                   uint8_t *out_seed, double *col_dist, i64 *col_pair, double *row_dist,
+                   i64 *row_pair) {
+    i64 count = 0;
+    for (i64 r = 0; r < n_o; r++) {
+        i64 o = offers[r];
+        double ox = offer_xyz[3 * o], oy = offer_xyz[3 * o + 1], oz = offer_xyz[3 * o + 2];
+        int32_t company = offer_company[o];
+        for (i64 j = 0; j < k; j++) {
+            row_dist[j] = INFINITY;
+            row_pair[j] = -1;
+        }
+        for (i64 c = 0; c < n_d; c++) {
+            i64 d = demands[c];
+            double dx = ox - demand_xyz[3 * d], dy = oy - demand_xyz[3 * d + 1];
+            double dz = oz - demand_xyz[3 * d + 2];
+            double chord2 = dx * dx + dy * dy + dz * dz;
+            if (chord2 > chord2_limit[c] || demand_company[d] == company) continue;
+            double half = sqrt(chord2) / 2.0;
+            double km = km_scale * asin(half < 1.0 ? half : 1.0);
+            double net = benefit - transport * km;
+            if (!(km <= max_km[d]) || !(net > 0.0)) continue;
+            out_o[count] = (int32_t)o;
+            out_d[count] = (int32_t)d;
+            out_net[count] = net;
+            out_seed[count] = 0;
+            if (chord2 < col_dist[c]) {
+                col_dist[c] = chord2;
+                col_pair[c] = base + count;
+            }
+            if (k > 0 && chord2 < row_dist[k - 1]) {
+                i64 j = k - 1;
+                while (j > 0 && row_dist[j - 1] > chord2) {
+                    row_dist[j] = row_dist[j - 1];
+                    row_pair[j] = row_pair[j - 1];
+                    j--;
+                }
+                row_dist[j] = chord2;
+                row_pair[j] = count;
+            }
+            count++;
+        }
+        for (i64 j = 0; j < k; j++)
+            if (row_pair[j] >= 0) out_seed[row_pair[j]] = 1;
+    }
+    return count;
 }
 
 /* An importable module, so the build and `importlib` find the library; ctypes does the rest. */

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mfa.matching import kernels
 from mfa.matching.instance import Instance
 
 EARTH_RADIUS_KM = 6371.0
@@ -23,6 +24,10 @@ EARTH_RADIUS_KM = 6371.0
 #: Pairs per dense chunk: small enough that a chunk's temporaries stay in the CPU cache
 #: between the dozen numpy passes over them, large enough that call overhead is noise.
 CHUNK_ELEMENTS = 1 << 17
+
+#: Offer-demand combinations per call of the compiled pass: its output buffers (17 bytes a
+#: combination) stay at a few megabytes a thread.
+COMPILED_CHUNK = 1 << 20
 
 #: Float32 coordinates on the unit sphere are off by at most ~6e-8 each; widening every chord
 #: threshold by this much makes the fast pass keep every pair the exact test could accept.
@@ -125,7 +130,8 @@ class _Context:
 def _block(
     ctx: _Context, material: int, offers: np.ndarray, demands: np.ndarray
 ) -> list[tuple[np.ndarray, ...]]:
-    """The eligible pairs of one material, chunk by chunk of its offers."""
+    """The eligible pairs of one material: compiled where the C library was built (one pass
+    that computes each combination once, about a fifth of numpy's time), else numpy."""
     inst = ctx.instance
     benefit = float(inst.material_benefit[material])
     if inst.material_hazardous[material]:
@@ -138,7 +144,40 @@ def _block(
         limit_km = np.minimum(limit_km, benefit / inst.transport_kgco2e_per_tkm)
     angle = limit_km / (inst.road_circuity * EARTH_RADIUS_KM)
     chord = 2.0 * np.sin(np.minimum(angle, np.pi) / 2.0) + CHORD_MARGIN
-    threshold = np.square(chord).astype(np.float32)
+    if kernels.available():
+        return _compiled_block(ctx, benefit, offers, demands, np.square(chord))
+    return _numpy_block(ctx, benefit, offers, demands, np.square(chord).astype(np.float32))
+
+
+def _compiled_block(
+    ctx: _Context, benefit: float, offers: np.ndarray, demands: np.ndarray, threshold: np.ndarray
+) -> list[tuple[np.ndarray, ...]]:
+    inst = ctx.instance
+    points = (ctx.offer_xyz, ctx.demand_xyz, inst.offer_company, inst.demand_company)
+    value = (benefit, inst.transport_kgco2e_per_tkm, inst.road_circuity * 2.0 * EARTH_RADIUS_KM)
+    col_dist = np.full(len(demands), np.inf)
+    col_pair = np.full(len(demands), -1, dtype=np.int64)
+    rows = max(1, COMPILED_CHUNK // len(demands))
+    parts, base = [], 0
+    for start in range(0, len(offers), rows):
+        part = kernels.eligible_block(
+            offers[start : start + rows], demands, points, (threshold, inst.demand_max_km),
+            value, (ctx.seed_per_node, base, col_dist, col_pair),
+        )  # fmt: skip
+        base += len(part[0])
+        parts.append(part)
+    if base == 0:
+        return []
+    offer, demand, net, seed = (np.concatenate([p[k] for p in parts]) for k in range(4))
+    seed[col_pair[col_pair >= 0]] = True
+    return [(offer, demand, net, seed)]
+
+
+def _numpy_block(
+    ctx: _Context, benefit: float, offers: np.ndarray, demands: np.ndarray, threshold: np.ndarray
+) -> list[tuple[np.ndarray, ...]]:
+    """Chunk by chunk of the offers: a float32 prefilter, then the exact test on survivors."""
+    inst = ctx.instance
     d_xyz = ctx.demand_xyz[demands].T.astype(np.float32)
     d_company = inst.demand_company[demands]
     n_cols = len(demands)

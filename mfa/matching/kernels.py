@@ -31,6 +31,9 @@ def _library() -> ctypes.CDLL | None:
     lib.network_simplex.argtypes = [_I64, _I64, *[ptr] * 14, _F64, _I64, _I64]
     lib.price_pairs.restype = None
     lib.price_pairs.argtypes = [_I64, ptr, ptr, ptr, ptr, ptr, ptr, _F64, ptr, _I64, *[ptr] * 4]
+    lib.eligible_block.restype = _I64
+    lib.eligible_block.argtypes = [_I64, ptr, _I64, *[ptr] * 7, _F64, _F64, _F64, _I64, _I64,
+                                   *[ptr] * 8]  # fmt: skip
     return lib
 
 
@@ -93,3 +96,37 @@ def price_pairs(
         _ptr(excess, np.float64), offer_best.shape[1], _ptr(offer_best, np.int64),
         _ptr(offer_val, np.float64), _ptr(demand_best, np.int64), _ptr(demand_val, np.float64),
     )  # fmt: skip
+
+
+def eligible_block(
+    offers: np.ndarray,
+    demands: np.ndarray,
+    points: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    limits: tuple[np.ndarray, np.ndarray],
+    value: tuple[float, float, float],
+    seeds: tuple[int, int, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The eligible pairs of one material between `offers` and `demands` (see the C comment):
+    (offer, demand, net per tonne, seed). `points` is (offer_xyz, demand_xyz, offer_company,
+    demand_company) over all offers and demands; `limits` is (chord2 limit per column of this
+    block, max km per demand); `value` is (benefit, transport, km_scale); `seeds` is (k, base,
+    col_dist, col_pair), the last two carried across calls of one block."""
+    offer_xyz, demand_xyz, offer_company, demand_company = points
+    chord2_limit, max_km = limits
+    benefit, transport, km_scale = value
+    k, base, col_dist, col_pair = seeds
+    room = len(offers) * len(demands)
+    out_o, out_d = np.empty(room, dtype=np.int32), np.empty(room, dtype=np.int32)
+    out_net, out_seed = np.empty(room), np.empty(room, dtype=np.bool_)
+    row_dist, row_pair = np.empty(max(k, 1)), np.empty(max(k, 1), dtype=np.int64)
+    count = _LIB.eligible_block(
+        len(offers), _ptr(offers, np.int32), len(demands), _ptr(demands, np.int32),
+        _ptr(offer_xyz, np.float64), _ptr(demand_xyz, np.float64),
+        _ptr(offer_company, np.int32), _ptr(demand_company, np.int32),
+        _ptr(chord2_limit, np.float64), _ptr(max_km, np.float64), benefit, transport, km_scale,
+        k, base, _ptr(out_o, np.int32), _ptr(out_d, np.int32), _ptr(out_net, np.float64),
+        _ptr(out_seed, np.bool_), _ptr(col_dist, np.float64), _ptr(col_pair, np.int64),
+        _ptr(row_dist, np.float64), _ptr(row_pair, np.int64),
+    )  # fmt: skip
+    # Copies, so the buffers' unused room goes back at once.
+    return tuple(out[:count].copy() for out in (out_o, out_d, out_net, out_seed))

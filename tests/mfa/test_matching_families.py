@@ -11,7 +11,7 @@ spec's definitions and the whole LP solved by scipy's HiGHS, sharing nothing wit
 import pytest
 
 from bench.match_families import FAMILIES, SCALES, draw, family_seed
-from mfa.matching import match, parse_instance, solve
+from mfa.matching import kernels, match, parse_instance, solve
 from mfa.matching.eligibility import eligible_pairs
 from tests.mfa.test_matching_properties import reference_optimum, reference_pairs
 
@@ -43,3 +43,15 @@ def test_every_solver_path_agrees_on_every_family(name):
     }
     assert found["highs"] == pytest.approx(found["network"], rel=1e-7)
     assert found["linprog"] == pytest.approx(found["network"], rel=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_compiled_and_numpy_eligibility_agree(name, monkeypatch):
+    inst = parse_instance(draw(FAMILIES[name], SCALES["small"], family_seed(name, "small")))
+    compiled = eligible_pairs(inst)
+    monkeypatch.setattr(kernels, "_LIB", None)
+    plain = eligible_pairs(inst)
+    assert compiled.offer.tolist() == plain.offer.tolist()
+    assert compiled.demand.tolist() == plain.demand.tolist()
+    # One rounding of arcsin apart at most: C's libm against numpy's own.
+    assert compiled.net_per_t == pytest.approx(plain.net_per_t, rel=1e-12)
