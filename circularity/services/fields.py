@@ -46,6 +46,7 @@ LABELS = {
     "exchange": _l("Exchange"),
     "factor_set": _l("Factor set"),
     "file": _l("File"),
+    "gln": _l("GLN (Global Location Number)"),
     "key": _l("Key"),
     "lat": _l("Latitude"),
     "licence": _l("Licence"),
