@@ -1,7 +1,7 @@
 """The EPCIS Event Hash ID of CBV 2.0: a fingerprint of an event's content, not of its bytes.
 
-GS1's Core Business Vocabulary 2.0 (section 8.9) names an EPCIS event by the SHA-256 digest of a
-canonical "pre-hash string", written ``ni:///sha-256;<hex>?ver=CBV2.0`` (RFC 6920). Two
+GS1's Core Business Vocabulary 2.0 ("EPCIS Event Hash ID") names an EPCIS event by the SHA-256
+digest of a canonical "pre-hash string", written ``ni:///sha-256;<hex>?ver=CBV2.0`` (RFC 6920). Two
 serialisations of one event (keys in another order, another time zone, ``1.0`` for ``1``) give
 one hash; any change of content gives another. The canonical form, as the algorithm's
 description in the epcis-event-hash-generator project states it and its test vectors pin it:
@@ -66,7 +66,7 @@ LEFT_OUT = frozenset(
     {"type", "eventID", "recordTime", "errorDeclaration", "@context", "comment", "rdfs:comment"}
 )
 UNSUPPORTED = frozenset({"sensorElementList", "certificationInfo", "persistentDisposition"})
-#: Old CBV URNs and the Web URIs that replace them (CBV 2.0, section 6.3).
+#: Old CBV URNs and the Web URIs that replace them in CBV 2.0.
 URN_TO_WEB = (
     ("urn:epcglobal:cbv:bizstep:", CBV + "BizStep-"),
     ("urn:epcglobal:cbv:disp:", CBV + "Disp-"),
