@@ -7,7 +7,7 @@ from flask_login import current_user
 from circularity.db import get_session
 from circularity.roles import ROLES, requires
 from circularity.services import accounts
-from circularity.services.custody import checkpoints
+from circularity.services.custody import checkpoints, locations
 from circularity.services.errors import ServiceError
 from circularity.web.rendering import render
 
@@ -59,6 +59,21 @@ def create_company():
     except ServiceError as error:
         return _page(error.status, error, "company")
     flash(_("Company %(name)s added.", name=company.name))
+    return redirect(url_for("admin.index"), code=303)
+
+
+@bp.post("/companies/<int:company_id>/gln")
+@requires("admin")
+def set_gln(company_id: int):
+    """Give a company its GS1 Global Location Number, which names its site in EPCIS."""
+    try:
+        company = locations.set_company_gln(get_session(), company_id, request.form.get("gln"))
+    except ServiceError as error:
+        return _page(error.status, error, f"gln-{company_id}")
+    if company.gln:
+        flash(_("%(name)s has the GLN %(gln)s.", name=company.name, gln=company.gln))
+    else:
+        flash(_("%(name)s has no GLN now.", name=company.name))
     return redirect(url_for("admin.index"), code=303)
 
 
