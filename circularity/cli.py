@@ -24,6 +24,7 @@ COMMANDS = {
     "serve": "circularity.commands.demo:serve",
     "match": "circularity.commands.match:match",
     "reconcile": "circularity.commands.reconcile:reconcile",
+    "sankey": "circularity.commands.sankey:sankey",
     "credit": "circularity.commands.carbon:credit",
     "import-factors": "circularity.commands.carbon:import_factors",
     "import-inventory": "circularity.commands.carbon:import_inventory",

@@ -33,8 +33,8 @@ def parse_json(text: str | bytes, source: str = "input") -> Any:
         # An integer of more than 4,300 digits (Python's limit for reading one).
         raise InputError(source, "json", f"a number is too long ({error})") from None
     except RecursionError:
-        # A flow file is three levels deep; thousands of nested brackets are not one.
-        raise InputError(source, "json", "nested too deeply to be a flow file") from None
+        # A flow or links file is three levels deep; thousands of nested brackets are not one.
+        raise InputError(source, "json", "nested too deeply for a file of flows") from None
 
 
 def read_flows(text: str | bytes, source: str = "input") -> FlowSystem:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from mfa.errors import InputError
+from mfa.masses import check_mass, check_unit
+from mfa.reconcile_io import parse_json
 from mfa.sankey import SankeyLayout, SankeyLink, colour
 
 SANKEY_FORMAT = "circularity.sankey/1"
@@ -104,19 +105,65 @@ def to_csv(diagram: SankeyLayout) -> str:
     return out.getvalue()
 
 
-def links_from_csv(text: str) -> list[SankeyLink]:
-    """Read the links back from ``to_csv`` output."""
-    reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != CSV_FIELDS:
-        raise InputError("sankey csv", "header", f"expected {','.join(CSV_FIELDS)}")
-    links = []
-    for i, row in enumerate(reader, start=2):
+#: The longest node or material name a links file may hold (a company name is at most 200).
+MAX_NAME = 200
+#: The smallest link a file may hold, in kg: below a gram there is nothing to draw.
+MIN_LINK_KG = 1e-3
+
+
+def links_from_csv(text: str | bytes, source: str = "sankey csv") -> list[SankeyLink]:
+    """Read the links back from ``to_csv`` output, refusing what cannot be a diagram's link.
+
+    Every problem raises InputError naming the line and the column: a cell beyond the csv
+    module's field limit, a missing or extra cell, an empty or over-long name, a value that is
+    not a number, not finite, below 1 g or beyond 10⁹ t (mfa.masses).
+    """
+    if isinstance(text, bytes):
         try:
-            value = float(row["value_kg"])
-        except ValueError:
-            raise InputError(f"sankey csv line {i}", "value_kg", "is not a number") from None
-        links.append(SankeyLink(row["source"], row["target"], value, row["material"]))
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InputError(source, "csv", f"not UTF-8 text ({error.reason})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    links = []
+    try:
+        header = next(reader, None)
+        if tuple(header or ()) != CSV_FIELDS:
+            raise InputError(source, "header", f"expected {','.join(CSV_FIELDS)}")
+        for row in reader:
+            record = f"{source} line {reader.line_num}"
+            if not row:
+                continue
+            if len(row) != len(CSV_FIELDS):
+                raise InputError(record, "csv", f"has {len(row)} cells, not {len(CSV_FIELDS)}")
+            cells = dict(zip(CSV_FIELDS, row, strict=True))
+            try:
+                value = float(cells["value_kg"])
+            except ValueError:
+                raise InputError(record, "value_kg", "is not a number") from None
+            if cells["circular"] not in ("yes", "no"):
+                raise InputError(record, "circular", "must be yes or no")
+            links.append(
+                _link(
+                    record, "value_kg", cells["source"], cells["target"], cells["material"], value
+                )
+            )
+    except csv.Error as error:
+        raise InputError(f"{source} line {reader.line_num}", "csv", str(error)) from None
     return links
+
+
+def _link(
+    record: str, value_field: str, source: object, target: object, material: object, kg: float
+) -> SankeyLink:
+    for field, name in (("source", source), ("target", target), ("material", material)):
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(record, field, "must be a non-empty name")
+        if len(name) > MAX_NAME:
+            raise InputError(record, field, f"is longer than {MAX_NAME} characters")
+    check_mass(record, value_field, kg, "kg")
+    if kg < MIN_LINK_KG:
+        raise InputError(record, value_field, f"{kg:g} kg is less than 1 g")
+    return SankeyLink(source, target, kg, material)
 
 
 def to_json(diagram: SankeyLayout, unit: str = "kg") -> dict[str, Any]:
@@ -151,15 +198,33 @@ def to_json(diagram: SankeyLayout, unit: str = "kg") -> dict[str, Any]:
     }
 
 
-def links_from_json(data: str | dict[str, Any]) -> list[SankeyLink]:
-    """Read the links back from ``to_json`` output (a dict or its JSON text)."""
-    doc = json.loads(data) if isinstance(data, str) else data
+def links_from_json(
+    data: str | bytes | dict[str, Any], source: str = "sankey json"
+) -> list[SankeyLink]:
+    """Read the links back from ``to_json`` output (a dict or its JSON text), in its unit.
+
+    Refuses, with InputError naming the record and the field, what ``links_from_csv`` refuses
+    and JSON that is not a ``circularity.sankey/1`` document, nests too deeply or holds NaN.
+    """
+    doc = parse_json(data, source) if isinstance(data, str | bytes) else data
     if not isinstance(doc, dict) or doc.get("format") != SANKEY_FORMAT:
-        raise InputError("sankey json", "format", f"expected {SANKEY_FORMAT}")
+        raise InputError(source, "format", f"expected {SANKEY_FORMAT}")
+    per_kg = check_unit(source, doc.get("unit", "kg"))
+    items = doc.get("links", [])
+    if not isinstance(items, list):
+        raise InputError(source, "links", "must be a list")
     links = []
-    for i, item in enumerate(doc.get("links", [])):
+    for i, item in enumerate(items):
+        record = f"links[{i}]"
+        if not isinstance(item, dict):
+            raise InputError(record, "source", "a link must be an object")
         value = item.get("value")
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(f"links[{i}]", "value", "is not a number")
-        links.append(SankeyLink(item["source"], item["target"], float(value), item["material"]))
+            raise InputError(record, "value", "is not a number")
+        try:
+            kg = float(value) * per_kg
+        except OverflowError:
+            raise InputError(record, "value", "is not a finite number") from None
+        material = item.get("material", "*")
+        links.append(_link(record, "value", item.get("source"), item.get("target"), material, kg))
     return links
