@@ -1,13 +1,15 @@
 """Administration: companies and accounts (admins), and the chain check (management too)."""
 
-from flask import Blueprint, flash, redirect, request, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from circularity.db import get_session
 from circularity.roles import ROLES, requires
 from circularity.services import accounts
-from circularity.services.custody import checkpoints, locations
+from circularity.services.custody import checkpoints, epcis, locations
 from circularity.services.errors import ServiceError
 from circularity.web.rendering import render
 
@@ -123,3 +125,17 @@ def end_sessions(user_id: int):
 def verify_chain():
     """Checks every event's hash and every batch row; read-only, so it may be a GET."""
     return render("admin/chain.html", page=checkpoints.status(get_session()))
+
+
+@bp.get("/epcis.json")
+@requires("check_chain")
+def epcis_export():
+    """The event log as EPCIS 2.0 JSON-LD (docs/epcis.md); ``since`` exports only the later
+    events. The same document as ``circularity epcis``."""
+    session = get_session()
+    document = epcis.export(session, epcis.parse_since(request.args.get("since")))
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=1),
+        mimetype="application/ld+json",
+        headers={"Content-Disposition": 'attachment; filename="epcis-events.jsonld"'},
+    )

@@ -34,6 +34,7 @@ from circularity.config import setting
 from circularity.models import Batch, Company, Event, EventBatch
 from circularity.services.custody import checkpoints, locations
 from circularity.services.custody.event_hash import event_hash
+from circularity.services.errors import InvalidInput
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 EXTENSION_NAMESPACE = "https://circularity.dev/epcis/"
@@ -237,6 +238,14 @@ def document(events: Iterable[Event], park: _Park, checkpoint: dict | None = Non
         "epcisHeader": header,
         "epcisBody": {"eventList": body},
     }
+
+
+def parse_since(value: str | None) -> int:
+    """The ``since`` of an export request: a sequence number, 0 (the default) for all events."""
+    text = (value or "0").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise InvalidInput("Give the sequence number after which to export, such as 120.", "since")
+    return int(text)
 
 
 def export(session: Session, since_seq: int = 0) -> dict:

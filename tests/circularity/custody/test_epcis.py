@@ -303,3 +303,27 @@ def test_the_header_carries_the_latest_checkpoint(app, db_session):
         header = epcis.export(db_session)["epcisHeader"]
     assert header["circ:checkpoint"]["circ:note"] == signed.note
     assert header["circ:checkpoint"]["circ:treeSize"] == 1
+
+
+def test_management_downloads_the_export(as_person, db_session, validator):
+    every_operation(db_session)
+    client = as_person("mia")
+    assert 'href="/admin/epcis.json"' in client.get("/admin/chain").get_data(as_text=True)
+    response = client.get("/admin/epcis.json")
+    assert response.status_code == 200 and response.mimetype == "application/ld+json"
+    document = json.loads(response.get_data(as_text=True))
+    assert list(validator.iter_errors(document)) == []
+    assert len(events_of(document)) == 14
+    later = json.loads(client.get("/admin/epcis.json?since=12").get_data(as_text=True))
+    assert [e["circ:seq"] for e in events_of(later)] == [13, 12]
+
+
+@pytest.mark.parametrize("since", ["-1", "x", "1e3", "9" * 40, "١٢"])
+def test_a_bad_since_is_refused_naming_it(as_person, since):
+    response = as_person("mia").get(f"/admin/epcis.json?since={since}")
+    assert response.status_code == 422
+    assert "since" in response.get_data(as_text=True).lower()
+
+
+def test_staff_may_not_download_the_log(as_person):
+    assert as_person("alice").get("/admin/epcis.json").status_code == 403
