@@ -4,10 +4,19 @@ A phone on a bad connection may send the same form twice. Each form carries a ra
 (custody events keep it as ``client_event_id``, market listings and matching runs as
 ``client_token``); a request whose id is stored already repeats the earlier one, and is
 answered with what that one did, so nothing is recorded twice. The same id from another
-person, or for another operation, is a client bug and never a retry.
+person, or for another operation, is a client bug and never a retry; the same id with other
+values is a form used twice (the phone's Back button shows the last form with its id) and is
+refused with 422, as the IETF Idempotency-Key draft has it, so that the second batch typed
+into it is not answered with the first one.
 """
 
+import hashlib
+import json
 import re
+from collections.abc import Mapping
+
+from sqlalchemy import text
+from sqlmodel import Session
 
 from circularity.models import User
 from circularity.services.errors import Conflict, InvalidInput
@@ -37,3 +46,50 @@ def require_same(
     """
     if done_by != user.id or done_as != operation:
         raise Conflict("This form was already used for another action; reload the page.", field)
+
+
+def digest(operation: str, values: Mapping[str, object]) -> str:
+    """A fingerprint of a request: the operation and its values as sent (stripped text;
+    lists, such as a split's parts, in order). Stored with what the request did."""
+    canonical = json.dumps(
+        {"operation": operation, "values": {k: _plain(v) for k, v in values.items()}},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _plain(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value).strip()
+
+
+def require_same_values(field: str, stored: str | None, sent: str) -> None:
+    """Accept a retry only with the values first sent under its id; raises InvalidInput
+    naming ``field`` otherwise. An earlier record with no fingerprint stored (made before
+    fingerprints were kept) is taken as the same."""
+    if stored and stored != sent:
+        raise InvalidInput(
+            "This form was sent already, with other values. Nothing new was recorded: "
+            "check what you typed and send it again.",
+            field,
+        )
+
+
+_HOLD = text("SELECT pg_advisory_xact_lock(hashtextextended(:id, 0))")
+
+
+def hold(session: Session, client_id: str) -> None:
+    """Wait, inside the write transaction, until no other transaction holds ``client_id``.
+
+    Two copies of one request arriving together (a phone retrying while the first is still
+    being answered) must not both find no earlier record and both try to write: on
+    PostgreSQL a transaction-scoped advisory lock on the id serialises them, and the second
+    then finds what the first did. SQLite's write transactions are serial already.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_HOLD, {"id": client_id})

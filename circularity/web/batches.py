@@ -38,7 +38,8 @@ def _register_page(status: int = 200, error: ServiceError | None = None):
         status=status,
         error=error,
         form=request.form,
-        client_event_id=request.form.get("client_event_id") or new_client_id(),
+        # A fresh id even after an error: nothing was recorded under the one sent.
+        client_event_id=new_client_id(),
         materials=catalogue.materials(),
         units=UNITS,
     )

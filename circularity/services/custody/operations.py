@@ -99,6 +99,14 @@ def register(
         client_event_id=client_event_id,
         event_time=event_time,
         work=work,
+        request={
+            "material": material,
+            "quantity": quantity_value,
+            "unit": unit,
+            "density": density,
+            "basis": basis,
+            "description": description,
+        },
     )
 
 
@@ -174,6 +182,14 @@ def ship(
         expected_version=expected_version,
         event_time=event_time,
         work=work,
+        request={
+            "code": code,
+            "destination": destination_company_id,
+            "carrier": carrier,
+            "vehicle": vehicle,
+            "distance_km": distance_km,
+            "exchange": exchange_id,
+        },
     )
 
 
@@ -243,6 +259,13 @@ def receive(
         expected_version=expected_version,
         event_time=event_time,
         work=work,
+        request={
+            "code": code,
+            "quantity": quantity_value,
+            "unit": unit,
+            "density": density,
+            "reason": reason,
+        },
     )
 
 
@@ -308,6 +331,14 @@ def correct(
         expected_version=expected_version,
         event_time=event_time,
         work=work,
+        request={
+            "code": code,
+            "quantity": quantity_value,
+            "unit": unit,
+            "density": density,
+            "reason": reason,
+            "basis": basis,
+        },
     )
 
 

@@ -8,7 +8,8 @@ showed them, do the operation's own work, raise the batches' versions and append
 own work, as a function that returns the ``Step`` to record.
 """
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -61,8 +62,14 @@ def perform(
     codes: Sequence[str] | Callable[[], Sequence[str]] = (),
     expected_version: str | int | None = None,
     event_time: datetime | None = None,
+    request: Mapping[str, object] | None = None,
 ) -> Outcome:
     """Do ``operation`` on the batches ``codes`` names, once per client event id.
+
+    ``request`` holds the values as they were sent: a second request with the same client
+    event id and the same values is a retry and gets the first one's outcome; with other
+    values it is another event typed into a used form, and is refused
+    (``idempotency.digest``).
 
     ``work`` gets the batches, loaded, locked and checked (``access.require_action`` with
     ``expected_version``), validates its values, changes the rows and returns the Step to
@@ -70,8 +77,10 @@ def perform(
     batches can fail (merge needs two), so that a retry is answered before it is asked.
     """
     idempotency.check(client_event_id, "client_event_id")
+    digest = idempotency.digest(operation, request or {})
     with write_transaction(session):
-        if done := replay(session, client_event_id, operation, user):
+        idempotency.hold(session, client_event_id)
+        if done := replay(session, client_event_id, operation, user, digest):
             return done
         named = codes() if callable(codes) else codes
         batches = [access.get_batch(session, user, code, lock=True) for code in named]
@@ -88,6 +97,7 @@ def perform(
             user=user,
             client_event_id=client_event_id,
             event_time=event_time,
+            request_digest=digest,
         )
         if step.then is not None:
             step.then(outcome.event)
@@ -100,20 +110,27 @@ _EARLIER = select(Event.id, Event.user_id, Event.operation).where(
 )
 
 
-def replay(session: Session, client_event_id: str, operation: str, user: User) -> Outcome | None:
+def replay(
+    session: Session, client_event_id: str, operation: str, user: User, digest: str = ""
+) -> Outcome | None:
     """The outcome already recorded under this client id, if any; raises Conflict when the
-    id was used by another person or for another operation (``idempotency.require_same``)."""
+    id was used by another person or for another operation (``idempotency.require_same``),
+    and InvalidInput when it was sent with other values (``digest`` differs)."""
     earlier = rows(session, _EARLIER, {"client_event_id": client_event_id}).first()
     if earlier is None:
         return None
     idempotency.require_same("client_event_id", user, earlier.user_id, operation, earlier.operation)
+    event = session.get(Event, earlier.id)
+    idempotency.require_same_values(
+        "client_event_id", json.loads(event.payload).get("circ:requestDigest"), digest
+    )
     codes = session.exec(
         select(Batch.code)
         .join(EventBatch, EventBatch.batch_id == Batch.id)
         .where(EventBatch.event_id == earlier.id)
         .order_by(EventBatch.id)
     ).all()
-    return Outcome(session.get(Event, earlier.id), list(codes), replayed=True)
+    return Outcome(event, list(codes), replayed=True)
 
 
 def batch_uri(batch: Batch) -> str:
@@ -139,6 +156,7 @@ def record(
     user: User,
     client_event_id: str,
     event_time: datetime | None = None,
+    request_digest: str | None = None,
 ) -> Outcome:
     """Append the event of one operation's step to the chain and return its outcome."""
     when = (event_time or datetime.now(UTC)).astimezone(park_timezone())
@@ -161,6 +179,7 @@ def record(
         "circ:distanceKm": None,
         "circ:operationCode": None,
         "circ:correctsEventSeq": None,
+        "circ:requestDigest": request_digest,
     }
     payload.update(step.fields)
     event = chain.append(session, payload, step.ledger, when.astimezone(UTC))

@@ -73,6 +73,7 @@ def split(
         expected_version=expected_version,
         event_time=event_time,
         work=work,
+        request={"code": code, "parts": [list(part) for part in parts]},
     )
 
 
@@ -125,6 +126,7 @@ def merge(
         codes=distinct,
         event_time=event_time,
         work=work,
+        request={"codes": list(codes)},
     )
 
 
@@ -199,6 +201,11 @@ def close(
         expected_version=expected_version,
         event_time=event_time,
         work=work,
+        request={
+            "code": code,
+            "operation": operation,
+            "outputs": [list(output) for output in outputs],
+        },
     )
 
 

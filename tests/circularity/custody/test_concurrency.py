@@ -7,6 +7,7 @@ from sqlmodel import func, select
 from circularity.db import get_session
 from circularity.models import Event
 from circularity.services import custody
+from circularity.services.custody.recording import Outcome
 from circularity.services.errors import Conflict
 from tests.helpers import company_id, new_id, person, register
 
@@ -101,3 +102,45 @@ def _tolerant(action, error_type):
             return error
 
     return act
+
+
+def test_copies_of_one_request_arriving_together_are_answered_alike(app, db_session):
+    """A phone's retries racing the first request (on PostgreSQL they all found no earlier
+    event and failed on the unique client id): one event, and every copy its outcome."""
+    client_id = new_id()
+    code = register(db_session)
+    destination = company_id(db_session, "Recycler")
+    registered = race(
+        app,
+        lambda session, user: custody.register(
+            session,
+            user,
+            material="170405",
+            quantity_value="2",
+            unit="t",
+            basis="weighed",
+            client_event_id=client_id,
+        ),
+        ["alice"] * 6,
+    )
+    shipped_id = new_id()
+    shipped = race(
+        app,
+        lambda session, user: custody.ship(
+            session,
+            user,
+            code,
+            destination_company_id=destination,
+            carrier="c",
+            vehicle="v",
+            distance_km="4",
+            client_event_id=shipped_id,
+        ),
+        ["alice"] * 6,
+    )
+    for outcomes in (registered, shipped):
+        assert all(isinstance(o, Outcome) for o in outcomes), outcomes
+        assert len({o.event.id for o in outcomes}) == 1
+        assert sum(not o.replayed for o in outcomes) == 1
+    db_session.rollback()
+    assert db_session.exec(select(func.count()).select_from(Event)).one() == 3
