@@ -154,6 +154,13 @@ class Walk:
         return [a for a in self.answers if a[4] >= 500]
 
 
+def page_forms(html: str) -> list[Form]:
+    """The forms of a page, each with the values it would send as shown."""
+    parser = _PageParser()
+    parser.feed(html)
+    return parser.forms
+
+
 def _forms(client, url: str) -> tuple[int, list[str], list[Form]]:
     response = client.get(url)
     if response.status_code != 200 or "html" not in (response.content_type or ""):

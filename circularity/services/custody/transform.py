@@ -222,7 +222,10 @@ def _outputs(
     batch: Batch, outputs: Sequence[tuple[str, str, str, str]], event_time: datetime | None
 ) -> list[Batch]:
     products = []
-    for i, output in enumerate(o for o in outputs if o and str(o[1]).strip()):
+    # A row with a material or a quantity is an output: one without the other is refused,
+    # never dropped (a treatment would otherwise lose a product without a word).
+    filled = [o for o in outputs if o and (str(o[0] or "").strip() or str(o[1] or "").strip())]
+    for i, output in enumerate(filled):
         material, quantity_value, unit, basis = output
         if len(products) >= MAX_PARTS:
             raise InvalidInput("At most %(n)d outputs.", "outputs", n=MAX_PARTS)
