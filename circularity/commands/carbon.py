@@ -45,15 +45,24 @@ def credit(factor_set: str | None, note: str, email: str | None) -> None:
 
         session = get_session()
         user = _manager(session, email) if email else None
+        kept = []
         try:
             if factor_set:
-                run = credits.recalculate(session, user, factor_set, note)
+                result = credits.recalculate(session, user, factor_set, note)
+                run, kept = result.run, result.kept
             else:
                 run = credits.book_credits(session, user)
             waiting = [a for a in credits.pending(session) if not a.creditable]
         except ServiceError as error:
             _fail(error)
     click.echo(f"{run.entries if run else 0} ledger entries written.")
+    if kept:
+        reasons = ", ".join(sorted({r for a in kept for r in a.reasons}))
+        click.echo(
+            f"{len(kept)} credits could not be priced with {factor_set} ({reasons}) and keep "
+            "their earlier set: the ledger now mixes sets (shown on /carbon/credits).",
+            err=True,
+        )
     if waiting:
         click.echo(f"{len(waiting)} closed circular batches have no credit (see /carbon/credits).")
 
@@ -67,7 +76,8 @@ def credit(factor_set: str | None, note: str, email: str | None) -> None:
 @click.option("--licence", required=True)
 @click.option("--base", default="", help="Set whose factors fill kinds this one lacks.")
 @click.option("--user", "email", required=True, help="Management or admin account.")
-def import_factors(file: Path, key, name, edition, source, licence, base, email) -> None:
+@click.option("--confirm", is_flag=True, help="Accept factors beyond any material's bound.")
+def import_factors(file: Path, key, name, edition, source, licence, base, email, confirm) -> None:
     """Import a factor set from FILE (CSV: material, kind, route, value, unit[, source])."""
     app = command_app()
     with app.app_context():
@@ -86,6 +96,7 @@ def import_factors(file: Path, key, name, edition, source, licence, base, email)
                 licence=licence,
                 base=base,
                 data=file.read_bytes(),
+                confirmed=confirm,
             )
         except (RejectedFile, ServiceError) as error:
             _fail(error)
@@ -95,7 +106,8 @@ def import_factors(file: Path, key, name, edition, source, licence, base, email)
 @click.command("import-inventory")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--user", "email", required=True, help="Management or admin account.")
-def import_inventory(file: Path, email: str) -> None:
+@click.option("--confirm", is_flag=True, help="Accept figures beyond any district's bound.")
+def import_inventory(file: Path, email: str, confirm: bool) -> None:
     """Import district emissions from FILE (CSV: area, year, month, tco2e[, source])."""
     app = command_app()
     with app.app_context():
@@ -104,7 +116,7 @@ def import_inventory(file: Path, email: str) -> None:
         session = get_session()
         user = _manager(session, email)
         try:
-            count = balance.import_inventory(session, user, file.read_bytes())
+            count = balance.import_inventory(session, user, file.read_bytes(), confirmed=confirm)
         except ServiceError as error:
             _fail(error)
     click.echo(f"Imported {count} inventory figures.")

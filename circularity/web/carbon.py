@@ -35,6 +35,7 @@ def _balance_page(status: int = 200, error: ServiceError | None = None, form_nam
         form=request.form if error else {},
         page=pages.balance_page(get_session()),
         areas=INVENTORY_AREAS,
+        per_person=f"{balance.MAX_T_PER_PERSON_YEAR:g}",
     )
 
 
@@ -58,6 +59,7 @@ def record_inventory():
             month=form.get("month"),
             tco2e=form.get("tco2e"),
             source=form.get("source", ""),
+            confirmed=form.get("confirmed") == "yes",
         )
     except ServiceError as error:
         return _balance_page(error.status, error, "inventory")
@@ -69,7 +71,12 @@ def record_inventory():
 @requires("carbon")
 def import_inventory():
     try:
-        count = balance.import_inventory(get_session(), current_user, _file())
+        count = balance.import_inventory(
+            get_session(),
+            current_user,
+            _file(),
+            confirmed=request.form.get("confirmed") == "yes",
+        )
     except ServiceError as error:
         return _balance_page(error.status, error, "import")
     flash(_("%(n)d inventory figures imported.", n=count))
@@ -107,6 +114,7 @@ def import_factor_set():
             licence=form.get("licence"),
             base=form.get("base", ""),
             data=_file(),
+            confirmed=form.get("confirmed") == "yes",
         )
     except ServiceError as error:
         return _sets_page(error.status, error)
@@ -139,7 +147,6 @@ def ledger():
         "carbon/credits.html",
         page=pages.ledger(get_session()),
         default_set=setting("CARBON_FACTOR_SET"),
-        energy_recovery=bool(setting("CARBON_CREDIT_ENERGY_RECOVERY")),
     )
 
 
@@ -165,7 +172,7 @@ def book():
 @requires("carbon")
 def recalculate():
     try:
-        run = credits.recalculate(
+        result = credits.recalculate(
             get_session(),
             current_user,
             request.form.get("factor_set", ""),
@@ -174,7 +181,18 @@ def recalculate():
     except ServiceError as error:
         flash(error.message)
         return redirect(url_for("carbon.ledger"), code=303)
+    run = result.run
     flash(
         _("%(n)d credits recalculated; the earlier entries are kept.", n=run.entries if run else 0)
     )
+    if result.kept:
+        reasons = sorted({r for a in result.kept for r in a.reasons})
+        flash(
+            _(
+                "%(n)d credits could not be priced with this set (%(why)s): they keep their "
+                "earlier entry and set, so the ledger now shows more than one set.",
+                n=len(result.kept),
+                why=", ".join(reasons),
+            )
+        )
     return redirect(url_for("carbon.ledger"), code=303)

@@ -41,8 +41,38 @@ def sparkline(values: list[float | None], title: str, width: int = 132, height: 
     )
 
 
+def avoided_chart(years: list[Period], title: str, width: int = 560, height: int = 140) -> Markup:
+    """Bars of each year's avoided emissions (t CO2e): their own chart, beside the balance,
+    never subtracted from it."""
+    high = max((abs(p.avoided_t) for p in years), default=0.0) or 1.0
+    left, bottom, top = 60, 24, 12
+    plot_h = height - bottom - top
+    slot = (width - left) / max(len(years), 1)
+    zero = top + plot_h / 2 if any(p.avoided_t < 0 for p in years) else top + plot_h
+    scale = (zero - top) / high
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart avoided" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
+        f'font-size="10" role="img"><title>{escape(title)}</title>',
+        f'<line x1="{left}" x2="{width}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="#999"/>',
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{high:,.0f}</text>',
+    ]
+    for i, p in enumerate(years):
+        x = left + i * slot + slot * 0.2
+        y0, y1 = sorted((zero, zero - p.avoided_t * scale))
+        tip = f"{p.year}: {p.avoided_t:,.1f} t CO2e"
+        out.append(
+            f'<rect x="{x:.1f}" y="{y0:.1f}" width="{slot * 0.6:.1f}" height="{y1 - y0:.1f}" '
+            f'fill="#58a"><title>{escape(tip)}</title></rect>'
+            f'<text x="{x + slot * 0.3:.1f}" y="{height - 8}" text-anchor="middle">{p.year}'
+            "</text>"
+        )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
 def balance_chart(years: list[Period], title: str, width: int = 560, height: int = 220) -> Markup:
-    """Bars of each year's net balance (t CO2e) and the straight path to zero as a line."""
+    """Bars of each year's balance, its inventory (t CO2e), and the straight path to zero."""
     left, bottom, top = 60, 24, 12
     values = [v for p in years for v in (p.balance_t, p.path_t or 0.0, 0.0)]
     high, low = max(values, default=1.0), min(values, default=0.0)

@@ -48,6 +48,7 @@ def index():
             "diversion": charts.sparkline(page.diversion_trend, _("Landfill diversion rate")),
         },
         balance_svg=charts.balance_chart(page.board.carbon.years, _("Carbon balance and path")),
+        avoided_svg=charts.avoided_chart(page.board.carbon.years, _("Avoided emissions")),
         sankey_svg=charts.sankey(page.diagram),
     )
 

@@ -10,16 +10,23 @@ import pytest
 from mfa.emissions import (
     ANAEROBIC_DIGESTION,
     COMPOSTING,
+    CREDIT_ROUTES,
     ENERGY_RECOVERY,
     FREIGHT,
     PRODUCTION,
     RECYCLING,
     REUSE,
     SHORT_TON_T,
+    Closing,
     CreditInputs,
+    Custody,
     chain_distance,
+    counted_share,
     credit,
     credit_route,
+    credited_mass,
+    factor_beyond,
+    fossil_co2_kg_per_t,
     path_value,
     to_canonical,
 )
@@ -59,13 +66,87 @@ def test_anaerobic_digestion_garden_waste_without_transport():
     assert credit(inputs).total_kg == pytest.approx(1275.44492)
 
 
-def test_energy_recovery_counts_only_when_enabled():
+def test_energy_recovery_is_never_a_credit_route():
     assert credit_route("R1") is None
-    assert credit_route("R1", energy_recovery=True) == ENERGY_RECOVERY
-    # 3 t of wood burnt with energy recovery instead of landfilled, 5 km:
-    # 3 × (925.34348 − 4.68568) − 3 × 5 × 0.10163 = 2761.9734 − 1.52445 = 2760.44895.
-    inputs = CreditInputs(3, ENERGY_RECOVERY, "landfill", 925.34348, 4.68568, 1.0, 0, 0, 5, HGV)
-    assert credit(inputs).total_kg == pytest.approx(2760.44895)
+    assert ENERGY_RECOVERY not in CREDIT_ROUTES
+
+
+def test_fossil_co2_of_burning_by_hand():
+    # IPCC 2006: plastics dm 1.00, CF 0.75, FCF 1.00, OF 1: 1000 × 0.75 × 44/12 = 2750 kg/t;
+    # paper dm 0.90, CF 0.46, FCF 0.01: 1000 × 0.9 × 0.46 × 0.01 × 44/12 = 15.18 kg/t.
+    assert fossil_co2_kg_per_t(1.0, 0.75, 1.0) == pytest.approx(2750.0)
+    assert fossil_co2_kg_per_t(0.9, 0.46, 0.01) == pytest.approx(15.18)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "verdict"),
+    [
+        (1766.7, "production", None),
+        (60_000, "production", "held"),
+        (1e300 / 1000, "freight", "refused"),
+        (4.6, "freight", None),
+        (6.0, "freight", "held"),
+        (2e6, "disposal", "refused"),
+    ],
+)
+def test_factor_bounds(value, kind, verdict):
+    assert factor_beyond(value, kind) == verdict
+
+
+def test_a_factor_beyond_any_material_is_refused_by_the_rule():
+    # 1e300 g CO2e/t.km is 1e297 kg: it would make every credit about -1e299 t.
+    with pytest.raises(InputError):
+        credit(CreditInputs(1, RECYCLING, "landfill", 8.98, 4.69, 1.0, 2863.9, 1823.9, 5, 1e297))
+
+
+# The custody graphs of the four credit cases. Batch 1: 10 t of scrap closed by a recycler
+# (R4) into outputs 2 (9 t) and 3 (0.5 t); 0.5 t is lost in the treatment.
+def _graph(end_2, end_3):
+    closings = {1: Closing("R4", 10.0, (2, 3))}
+    open_t = {}
+    for batch, (kind, mass) in ((2, end_2), (3, end_3)):
+        if kind == "open":
+            open_t[batch] = mass
+        else:
+            closings[batch] = Closing(kind, mass)
+    children = {1: [(2, 1.0), (3, 1.0)]}
+    parents = {2: [(1, 1.0, True)], 3: [(1, 1.0, True)]}
+    return Custody(closings, open_t, children, parents)
+
+
+def test_case_recycled_outputs_are_credited():
+    # 9 t remelted (R4, no outputs) + 0.5 t landfilled: 9 t reached final recycling.
+    fate = credited_mass(1, _graph(("R4", 9.0), ("D1", 0.5)))
+    assert (fate.final_t, fate.pending_t, fate.provisional) == (9.0, 0.0, False)
+
+
+def test_case_burnt_outputs_are_not_credited():
+    # Both outputs burnt (R1 and D10): nothing reached final recycling.
+    fate = credited_mass(1, _graph(("R1", 9.0), ("D10", 0.5)))
+    assert (fate.final_t, fate.pending_t) == (0.0, 0.0)
+
+
+def test_case_outputs_still_held_are_pending():
+    # 9 t still held, 0.5 t remelted: 0.5 t final, 9 t pending, so the credit is provisional.
+    fate = credited_mass(1, _graph(("open", 9.0), ("R4", 0.5)))
+    assert (fate.final_t, fate.pending_t, fate.provisional) == (0.5, 9.0, True)
+
+
+def test_case_a_second_recycling_is_credited_once():
+    # Output 2 (9 t) is remelted by R4: it is part of batch 1's credit (9 t), and batch 2,
+    # made by a circular closing, is wholly counted there already.
+    custody = _graph(("R4", 9.0), ("D1", 0.5))
+    assert credited_mass(1, custody).final_t == 9.0
+    assert counted_share(2, custody) == 1.0
+    assert counted_share(1, custody) == 0.0
+
+
+def test_a_merge_of_recyclate_and_fresh_waste_is_counted_in_the_recyclate_share():
+    # Batch 2 (9 t recyclate of batch 1) merged with fresh batch 4 (3 t) into batch 5 (12 t):
+    # 9/12 of batch 5 was counted at batch 1's closing, 3/12 was not.
+    custody = _graph(("open", 0.0), ("D1", 0.5))
+    custody.parents[5] = [(2, 0.75, False), (4, 0.25, False)]
+    assert counted_share(5, custody) == pytest.approx(0.75)
 
 
 def test_reuse_with_a_substitution_factor():
@@ -101,7 +182,7 @@ def test_transport_can_make_a_credit_negative():
     ],
 )
 def test_credit_route_of_a_closing(operation, outputs, expected):
-    assert credit_route(operation, outputs, energy_recovery=operation != "R1") == expected
+    assert credit_route(operation, outputs) == expected
 
 
 @pytest.mark.parametrize(

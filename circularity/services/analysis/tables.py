@@ -167,25 +167,33 @@ def _companies(board: Dashboard, names: dict[str, str], title: str) -> Table:
 
 
 def _balance(board: Dashboard, names: dict[str, str], title: str) -> Table:
+    """The balance is the inventory; avoided emissions are their own column and the net of
+    them a labelled memo item (services/carbon/balance.py). An illustrative inventory says
+    so in the header, so a CSV or PDF cut from the page carries the label too."""
+    inventory = _("balance: inventory t CO2e")
+    if board.carbon.illustrative:
+        inventory = _("balance: ILLUSTRATIVE inventory t CO2e (demo, not Taicang's)")
     return Table(
         "balance",
         title,
         [
             _("year"),
-            _("inventory t CO2e"),
-            _("credits t CO2e"),
-            _("balance t CO2e"),
+            inventory,
             _("path t CO2e"),
             _("gap t CO2e"),
+            _("avoided emissions t CO2e (own line, not subtracted)"),
+            _("of which provisional t CO2e"),
+            _("memo: net of avoided emissions t CO2e"),
         ],
         [
             [
                 str(p.year),
-                t_co2e(p.inventory_t),
-                t_co2e(p.credits_t),
                 t_co2e(p.balance_t),
                 t_co2e(p.path_t),
                 t_co2e(p.gap_t),
+                t_co2e(p.avoided_t),
+                t_co2e(p.provisional_t),
+                t_co2e(p.net_memo_t),
             ]
             for p in board.carbon.years
         ],

@@ -1,15 +1,25 @@
-"""The district credit ledger: avoided emissions booked once per batch closed circularly.
+"""The district credit ledger: avoided emissions of the mass that reached final recycling.
 
-A credit is booked by `book_credits`, which runs when management presses "book new credits" or
-when the `circularity credit` command runs (nightly from cron, say); closing a batch does not
-book it, so a missing factor or a slow lookup never stands between a recycler and its record.
-Booking finds closed batches that have no entry in the ledger yet and books each once: the
-ledger's unique (ledger, batch, revision) constraint refuses a second first booking, whatever
-the order of events, retries or concurrent runs. Nothing rewrites a credit: `recalculate`
-adds an entry that supersedes the current one and keeps it, recorded with who ran it and why.
+A credit belongs to the first circular closing of a batch's mass (a batch closed by R2-R11
+whose mass no earlier circular closing counted, mfa.emissions.counted_share), and credits
+the tonnes of that closing that reached final recycling (mfa.emissions.credited_mass): a
+closing without outputs is final recycling; a sorting or shredding closing is followed to its
+outputs and each to its own fate. Residues burnt, landfilled, stored or lost are not
+credited, and recyclate recycled again is part of its first closing's credit, never a second
+one. While some outputs are still held the credit is provisional and counts them as if they
+will be recycled; when they close, booking adds an entry that makes the credit final or
+reduces it, with the settings the credit was first booked with. Nothing is edited: every new
+figure is a new entry that supersedes the last (revision n+1), and the unique (ledger, batch,
+revision) constraint refuses a second first booking whatever the order of runs.
+
+Booking runs when management presses "book new credits" or when `circularity credit` runs
+(nightly from cron, say); closing a batch does not book it. `recalculate` re-prices every
+current credit with another factor set and today's settings; credits that set cannot price
+keep their entry and are reported, and the ledger shows which set each entry used.
 """
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -21,19 +31,91 @@ from circularity.models import Batch, Credit, CreditRun, Event, EventBatch, User
 from circularity.services.carbon import factors
 from circularity.services.errors import Conflict, NotFound
 from mfa import emissions as em
+from mfa.routes import route as rd_route
 
 LEDGER = "district"
+FINAL, PROVISIONAL = "final", "provisional"
+#: Tonnes below which a pending remainder is rounding, not an open batch (a gram).
+EPSILON_T = 1e-6
 
 
 @dataclass
-class Lineage:
-    """What the custody record says about a batch and the batches its mass came from."""
+class Graph:
+    """The whole custody record as plain data, read in one query (mfa.emissions.Custody)."""
 
-    shipments: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
-    origins: dict[int, tuple[int, list[tuple[int, float]]]] = field(default_factory=dict)
-    companies: set[int] = field(default_factory=set)
-    counted_at: str | None = None  # an ancestor closed circularly: the mass was counted there
-    trips: list[dict] = field(default_factory=list)
+    custody: em.Custody
+    shipments: dict[int, list[tuple[int, float]]]
+    origins: dict[int, tuple[int, list[tuple[int, float]]]]
+    companies: dict[int, set[int]]
+    close_events: dict[int, Event]
+    output_materials: dict[int, list[str]]
+    batches: dict[int, Batch]
+
+
+def load_graph(session: Session) -> Graph:
+    """Every event's ledger rows in chain order, turned into the batches' custody graph."""
+    batches = {b.id: b for b in session.exec(select(Batch)).all()}
+    rows = session.exec(
+        select(Event, EventBatch)
+        .join(EventBatch, EventBatch.event_id == Event.id)
+        .order_by(Event.seq, EventBatch.id)
+    ).all()
+    by_event: dict[int, tuple[Event, list[EventBatch]]] = {}
+    for event, link in rows:
+        by_event.setdefault(event.id, (event, []))[1].append(link)
+    closings: dict[int, em.Closing] = {}
+    children: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    parents: dict[int, list[tuple[int, float, bool]]] = defaultdict(list)
+    shipments: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    origins: dict[int, tuple[int, list[tuple[int, float]]]] = {}
+    companies: dict[int, set[int]] = defaultdict(set)
+    close_events: dict[int, Event] = {}
+    output_materials: dict[int, list[str]] = {}
+    for event, links in by_event.values():
+        inputs = [(x.batch_id, -x.mass_delta_g / 1e6) for x in links if x.role == "input"]
+        outputs = [(x.batch_id, x.mass_delta_g / 1e6) for x in links if x.role == "output"]
+        for link in links:
+            companies[link.batch_id].add(event.company_id)
+        if event.operation == "ship" and event.distance_km is not None:
+            for link in links:
+                shipments[link.batch_id].append((event.seq, event.distance_km))
+        circular = event.operation == "close" and rd_route(event.route or "R13").circular
+        total_in = sum(t for _, t in inputs if t > 0)
+        for child, _t in outputs:
+            origins[child] = (event.seq, inputs)
+            for parent, taken in inputs:
+                share = taken / total_in if total_in > 0 else 0.0
+                children[parent].append((child, share))
+                parents[child].append((parent, share, circular))
+        if event.operation == "close":
+            for batch_id, treated in inputs:
+                closings[batch_id] = em.Closing(
+                    event.route or "", treated, tuple(b for b, _ in outputs)
+                )
+                close_events[batch_id] = event
+                output_materials[batch_id] = [batches[b].material_code for b, _ in outputs]
+    open_t = {
+        b.id: b.mass_g / 1e6 for b in batches.values() if b.id not in closings and b.mass_g > 0
+    }
+    return Graph(
+        em.Custody(closings, open_t, dict(children), dict(parents)),
+        dict(shipments),
+        origins,
+        dict(companies),
+        close_events,
+        output_materials,
+        batches,
+    )
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The settings a credit is priced with: its baseline and substitution, each cited."""
+
+    baseline: str
+    baseline_source: str
+    substitution: float
+    substitution_source: str
 
 
 @dataclass
@@ -43,144 +125,206 @@ class Assessment:
     batch: Batch
     close_event: Event
     route: str | None
-    mass_t: float
+    input_t: float
     mapping: factors.Mapping
     reasons: list[str] = field(default_factory=list)
     inputs: em.CreditInputs | None = None
     used: dict = field(default_factory=dict)
-    settings: factors.MaterialSettings | None = None
-    lineage: Lineage | None = None
+    terms: Terms | None = None
+    fate: em.MassFate | None = None
+    share: float = 1.0
+    companies: set[int] = field(default_factory=set)
+    trips: list[dict] = field(default_factory=list)
+    #: Codes of the batches where the credited mass ended (ids differ between databases).
+    end_codes: dict[int, str] = field(default_factory=dict)
 
     @property
     def creditable(self) -> bool:
         return self.inputs is not None and not self.reasons
 
+    @property
+    def mass_t(self) -> float:
+        """Tonnes credited: the share of the fate not counted before, final plus pending."""
+        if self.fate is None:
+            return 0.0
+        return self.share * (self.fate.final_t + self.fate.pending_t)
 
-def _close_event(session: Session, batch: Batch) -> tuple[Event, int, list[str]]:
-    """The closing event, the grams it treated and the materials it produced."""
-    rows = session.exec(
-        select(Event, EventBatch)
-        .join(EventBatch, EventBatch.event_id == Event.id)
-        .where(EventBatch.batch_id == batch.id, Event.operation == "close")
-    ).all()
-    event, link = rows[0]
-    outputs = session.exec(
-        select(Batch.material_code)
-        .join(EventBatch, EventBatch.batch_id == Batch.id)
-        .where(EventBatch.event_id == event.id, EventBatch.role == "output")
-    ).all()
-    return event, -link.mass_delta_g, list(outputs)
+    @property
+    def pending_t(self) -> float:
+        return 0.0 if self.fate is None else self.share * self.fate.pending_t
 
-
-def lineage(session: Session, batch: Batch, energy_recovery: bool) -> Lineage:
-    """Ship events, origins and holders of a batch and all its ancestors."""
-    found, todo, seen = Lineage(), [batch.id], set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        rows = session.exec(
-            select(Event, EventBatch)
-            .join(EventBatch, EventBatch.event_id == Event.id)
-            .where(EventBatch.batch_id == current)
-            .order_by(Event.seq)
-        ).all()
-        for event, link in rows:
-            found.companies.add(event.company_id)
-            if event.operation == "ship" and event.distance_km is not None:
-                found.shipments.setdefault(current, []).append((event.seq, event.distance_km))
-                found.trips.append({"event": event.seq, "km": event.distance_km})
-            if link.role != "output":
-                continue
-            parents = session.exec(
-                select(EventBatch).where(
-                    EventBatch.event_id == event.id, EventBatch.role == "input"
-                )
-            ).all()
-            found.origins[current] = (
-                event.seq,
-                [(p.batch_id, -p.mass_delta_g / 1e6) for p in parents],
-            )
-            circular = em.credit_route(event.route or "R13", (), energy_recovery) is not None
-            if event.operation == "close" and circular and found.counted_at is None:
-                found.counted_at = f"{event.route} (event {event.seq})"
-            todo += [p.batch_id for p in parents]
-    return found
+    @property
+    def status(self) -> str:
+        return PROVISIONAL if self.pending_t > EPSILON_T else FINAL
 
 
-def assess(
-    session: Session, batch: Batch, library: factors.Library, energy_recovery: bool
-) -> Assessment:
-    """Work out a closed batch's credit with ``library``, or every reason it has none."""
-    event, grams, outputs = _close_event(session, batch)
-    route = em.credit_route(batch.closing_operation, outputs, energy_recovery)
-    found = Assessment(batch, event, route, grams / 1e6, factors.mapping(batch.material_code))
-    if route is None:
-        found.reasons.append("not_circular")
-        return found
-    found.lineage = lineage(session, batch, energy_recovery)
-    if found.lineage.counted_at:
-        found.reasons.append("counted_at_ancestor")
-    material = found.mapping.material
-    if material is None:
-        found.reasons.append("unmapped")
-        return found
-    settings = factors.material_settings().get(material)
-    found.settings = settings
-    if settings is None:
-        found.reasons.append("no_baseline")
-        return found
+def material_terms(material: str) -> Terms | None:
+    """Today's baseline and substitution of a factor material, or None when it has none."""
+    found = factors.material_settings().get(material)
+    if found is None:
+        return None
+    return Terms(
+        found.baseline, found.baseline_source, found.substitution, found.substitution_source
+    )
+
+
+def price(
+    session: Session | None,
+    library: factors.Library,
+    material: str,
+    route: str,
+    terms: Terms,
+    mass_t: float = 1.0,
+    distance_km: float = 0.0,
+) -> tuple[em.CreditInputs | None, dict, list[str]]:
+    """The credit inputs of ``mass_t`` of ``material`` closed by ``route``: the one place the
+    ledger and the market read factors for a credit. Returns (inputs, factors used, reasons
+    it cannot be priced)."""
     plan = em.CREDIT_ROUTES[route]
     wanted = {
-        "baseline": (material, em.DISPOSAL, settings.baseline),
+        "baseline": (material, em.DISPOSAL, terms.baseline),
         "route": (material, em.DISPOSAL, plan.disposal),
     }
     if plan.secondary:
         wanted["primary"] = (material, em.PRODUCTION, em.PRIMARY)
         wanted["secondary"] = (material, em.PRODUCTION, plan.secondary)
-    distance = em.chain_distance(batch.id, found.lineage.shipments, found.lineage.origins)
-    if distance > 0:
+    if distance_km > 0:
         wanted["freight"] = (factors.FREIGHT_MATERIAL, em.FREIGHT, factors.FREIGHT_ROUTE)
-    values = {}
+    values, used, reasons = {}, {}, []
     for name, (mat, kind, key) in wanted.items():
         value = factors.lookup(session, library, mat, kind, key)
         if value is None:
-            found.reasons.append(f"no_factor:{kind}:{key}")
-        else:
-            values[name] = value
-            found.used[name] = {
-                "material": mat,
-                "kind": kind,
-                "route": key,
-                "value": value.value,
-                "unit": value.unit,
-                "value_given": value.value_given,
-                "unit_given": value.unit_given,
-                "set": value.set_key,
-                "edition": value.edition,
-                "source": value.source,
-            }
-    if found.reasons:
-        return found
-    found.inputs = em.CreditInputs(
-        mass_t=found.mass_t,
+            reasons.append(f"no_factor:{kind}:{key}")
+            continue
+        values[name] = value
+        used[name] = {
+            "material": mat,
+            "kind": kind,
+            "route": key,
+            "value": value.value,
+            "unit": value.unit,
+            "value_given": value.value_given,
+            "unit_given": value.unit_given,
+            "set": value.set_key,
+            "edition": value.edition,
+            "source": value.source,
+        }
+    if reasons:
+        return None, used, reasons
+    inputs = em.CreditInputs(
+        mass_t=mass_t,
         route=route,
-        baseline=settings.baseline,
+        baseline=terms.baseline,
         ef_baseline=values["baseline"].value,
         ef_route=values["route"].value,
-        substitution=settings.substitution,
+        substitution=terms.substitution,
         ef_primary=values["primary"].value if plan.secondary else 0.0,
         ef_secondary=values["secondary"].value if plan.secondary else 0.0,
-        distance_km=distance,
+        distance_km=distance_km,
         ef_freight=values["freight"].value if "freight" in values else 0.0,
     )
+    return inputs, used, []
+
+
+def benefit_per_tonne(material_code: str, library: factors.Library) -> tuple[float | None, str]:
+    """kg CO2e a tonne of ``material_code`` recycled avoids, before transport, as the ledger
+    would book it (mfa.emissions.benefit_per_tonne), or (None, why not)."""
+    material = factors.mapping(material_code).material
+    if material is None:
+        return None, "unmapped"
+    terms = material_terms(material)
+    if terms is None:
+        return None, "no_baseline"
+    inputs, _used, reasons = price(None, library, material, em.RECYCLING, terms)
+    if inputs is None:
+        return None, reasons[0]
+    return em.benefit_per_tonne(inputs), ""
+
+
+def _lineage_companies(graph: Graph, batches: list[int]) -> set[int]:
+    """Every company that acted on these batches or the batches their mass came from."""
+    found, todo, seen = set(), list(batches), set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        found |= graph.companies.get(current, set())
+        todo += [p for p, _ in graph.origins.get(current, (0, []))[1]]
+    return found
+
+
+def assess(
+    session: Session,
+    graph: Graph,
+    batch: Batch,
+    library: factors.Library,
+    terms: Terms | None = None,
+) -> Assessment:
+    """Work out a closed batch's credit with ``library`` (and ``terms``, by default today's
+    settings of its material), or every reason it has none."""
+    event = graph.close_events[batch.id]
+    closing = graph.custody.closings[batch.id]
+    route = em.credit_route(closing.route, graph.output_materials.get(batch.id, ()))
+    found = Assessment(batch, event, route, closing.mass_t, factors.mapping(batch.material_code))
+    if route is None:
+        found.reasons.append("not_circular")
+        return found
+    found.share = 1.0 - em.counted_share(batch.id, graph.custody)
+    if found.share <= EPSILON_T:
+        found.reasons.append("counted_at_ancestor")
+        return found
+    if route in (em.COMPOSTING, em.ANAEROBIC_DIGESTION):
+        # Bio-waste entering composting or digestion whose output is compost or digestate
+        # counts as recycled at the input (Waste Framework Directive, art. 11a(4)).
+        found.fate = em.MassFate(closing.mass_t, 0.0, {batch.id: (closing.mass_t, 0.0)})
+    else:
+        found.fate = em.credited_mass(batch.id, graph.custody)
+    ends = list(found.fate.ends)
+    found.end_codes = {b: graph.batches[b].code for b in ends}
+    found.companies = _lineage_companies(graph, [batch.id, *ends])
+    tonne_km = sum(
+        found.share * (f + p) * em.chain_distance(end, graph.shipments, graph.origins)
+        for end, (f, p) in found.fate.ends.items()
+    )
+    found.trips = [
+        {"batch": graph.batches[b].code, "event": seq, "km": km}
+        for b in sorted(_lineage_batches(graph, [batch.id, *ends]))
+        for seq, km in graph.shipments.get(b, ())
+    ]
+    material = found.mapping.material
+    if material is None:
+        found.reasons.append("unmapped")
+        return found
+    found.terms = terms or material_terms(material)
+    if found.terms is None:
+        found.reasons.append("no_baseline")
+        return found
+    if found.mass_t <= EPSILON_T:
+        found.reasons.append("nothing_recycled")
+    distance = tonne_km / found.mass_t if found.mass_t > EPSILON_T else 0.0
+    inputs, found.used, reasons = price(
+        session, library, material, route, found.terms, found.mass_t, distance
+    )
+    found.reasons += reasons
+    found.inputs = inputs
+    return found
+
+
+def _lineage_batches(graph: Graph, batches: list[int]) -> set[int]:
+    found, todo = set(), list(batches)
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo += [p for p, _ in graph.origins.get(current, (0, []))[1]]
     return found
 
 
 def _entry(found: Assessment, library: factors.Library, run: CreditRun, previous=None) -> Credit:
-    result = em.credit(found.inputs)
     inputs = found.inputs
+    result = em.credit(inputs)
+    fate = found.fate
     return Credit(
         ledger=LEDGER,
         batch_id=found.batch.id,
@@ -190,7 +334,7 @@ def _entry(found: Assessment, library: factors.Library, run: CreditRun, previous
         close_event_id=found.close_event.id,
         closed_at=found.close_event.event_time,
         company_id=found.close_event.company_id,
-        companies=" ".join(str(c) for c in sorted(found.lineage.companies)),
+        companies=" ".join(str(c) for c in sorted(found.companies))[:500],
         material_code=found.batch.material_code,
         operation=found.batch.closing_operation,
         route=inputs.route,
@@ -198,10 +342,14 @@ def _entry(found: Assessment, library: factors.Library, run: CreditRun, previous
         factor_set=library.key,
         factor_edition=library.edition,
         factor_source=library.source[:500],
-        mass_g=round(inputs.mass_t * 1e6),
+        mass_g=round(found.mass_t * 1e6),
+        input_g=round(found.input_t * 1e6),
+        pending_g=round(found.pending_t * 1e6),
+        status=found.status,
         baseline=inputs.baseline,
+        baseline_source=found.terms.baseline_source[:300],
         substitution=inputs.substitution,
-        substitution_source=found.settings.substitution_source,
+        substitution_source=found.terms.substitution_source[:300],
         distance_km=inputs.distance_km,
         disposal_kg=result.disposal_kg,
         production_kg=result.production_kg,
@@ -211,11 +359,23 @@ def _entry(found: Assessment, library: factors.Library, run: CreditRun, previous
             {
                 "factors": found.used,
                 "mass_t": inputs.mass_t,
+                "input_t": found.input_t,
+                "share_not_counted_before": found.share,
+                "final_t": found.share * fate.final_t,
+                "pending_t": found.pending_t,
+                "ends": {
+                    found.end_codes[b]: {"final_t": f * found.share, "pending_t": p * found.share}
+                    for b, (f, p) in sorted(fate.ends.items())
+                },
+                "baseline": inputs.baseline,
+                "baseline_source": found.terms.baseline_source,
                 "substitution": inputs.substitution,
-                "substitution_source": found.settings.substitution_source or "assumption",
+                "substitution_source": found.terms.substitution_source or "assumption",
                 "distance_km": inputs.distance_km,
-                "shipments": found.lineage.trips,
+                "shipments": found.trips,
                 "mapping": {"code": found.mapping.code, "file": found.mapping.file},
+                "factor_set": library.key,
+                "factor_edition": library.edition,
             },
             sort_keys=True,
         ),
@@ -238,11 +398,11 @@ def current_credits(session: Session) -> list[Credit]:
 
 
 def current_amounts(session: Session) -> list[tuple]:
-    """(closed_at, credit_kg) of the current entries only: what a balance sums, without
-    loading whole ledger rows (a district has hundreds of thousands of them)."""
+    """(closed_at, credit_kg, status) of the current entries only: what a balance sums,
+    without loading whole ledger rows (a district has hundreds of thousands of them)."""
     return list(
         session.exec(
-            select(Credit.closed_at, Credit.credit_kg).where(
+            select(Credit.closed_at, Credit.credit_kg, Credit.status).where(
                 Credit.ledger == LEDGER, col(Credit.id).not_in(_superseded_ids(session))
             )
         ).all()
@@ -266,48 +426,94 @@ def attribution(entries: list[Credit]) -> list[tuple[int, int, float]]:
     return [(company, count, kg) for company, (count, kg) in ranked]
 
 
-def _uncredited_closed(session: Session) -> list[Batch]:
-    credited = select(Credit.batch_id).where(Credit.ledger == LEDGER)
-    return list(
-        session.exec(
-            select(Batch)
-            .where(Batch.status == "closed", col(Batch.id).not_in(credited))
-            .order_by(Batch.id)
-        ).all()
-    )
+def set_counts(entries: list[Credit]) -> dict[str, int]:
+    """Current entries per factor set and edition: more than one key means a mixed ledger,
+    which the ledger page says above the entries."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        key = f"{entry.factor_set} {entry.factor_edition}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _roots(graph: Graph) -> list[Batch]:
+    """Closed batches whose closing is circular, in id order."""
+    return [
+        graph.batches[b]
+        for b in sorted(graph.custody.closings)
+        if em.credit_route(graph.custody.closings[b].route) is not None
+    ]
+
+
+def _assess_all(session: Session, library: factors.Library) -> tuple[Graph, list[Assessment]]:
+    graph = load_graph(session)
+    return graph, [assess(session, graph, b, library) for b in _roots(graph)]
 
 
 def pending(session: Session, library: factors.Library | None = None) -> list[Assessment]:
     """Closed circular batches not in the ledger, with the credit they would get or why not."""
     library = library or factors.get_set(session, setting("CARBON_FACTOR_SET"))
-    energy = bool(setting("CARBON_CREDIT_ENERGY_RECOVERY"))
-    found = [assess(session, b, library, energy) for b in _uncredited_closed(session)]
-    return [a for a in found if a.route is not None]
+    credited = set(session.exec(select(Credit.batch_id).where(Credit.ledger == LEDGER)).all())
+    _graph, found = _assess_all(session, library)
+    return [a for a in found if a.batch.id not in credited]
+
+
+def _changed(previous: Credit, found: Assessment) -> bool:
+    return (
+        previous.mass_g != round(found.mass_t * 1e6)
+        or previous.pending_g != round(found.pending_t * 1e6)
+        or previous.status != found.status
+        or abs(em.credit(found.inputs).total_kg - previous.credit_kg) > 1e-6
+    )
 
 
 def book_credits(
     session: Session, user: User | None = None, factor_set: str | None = None
 ) -> CreditRun | None:
-    """Book every closed batch that can be credited and is not in the ledger yet.
+    """Book every closed batch that can be credited and is not in the ledger yet, and follow
+    every provisional credit to its outputs' fates.
 
-    Running it again books nothing new, so a retried button or a cron job that overlaps a
-    person is harmless. Returns the run, or None when there was nothing to book.
+    A provisional credit is re-assessed with the factor set, baseline and substitution it was
+    booked with, so a new entry changes only what the custody record now shows. Running it
+    again books nothing new, so a retried button or an overlapping cron job is harmless.
+    Returns the run, or None when there was nothing to write.
     """
     with write_transaction(session):
         library = factors.get_set(session, factor_set or setting("CARBON_FACTOR_SET"))
-        todo = [a for a in pending(session, library) if a.creditable]
-        if not todo:
+        graph, found = _assess_all(session, library)
+        current = {c.batch_id: c for c in current_credits(session)}
+        credited = set(session.exec(select(Credit.batch_id).where(Credit.ledger == LEDGER)).all())
+        new = [a for a in found if a.batch.id not in credited and a.creditable]
+        updates = []
+        for previous in current.values():
+            if previous.status != PROVISIONAL:
+                continue
+            terms = Terms(
+                previous.baseline,
+                previous.baseline_source,
+                previous.substitution,
+                previous.substitution_source,
+            )
+            booked_with = factors.get_set(session, previous.factor_set)
+            again = assess(session, graph, graph.batches[previous.batch_id], booked_with, terms)
+            if again.inputs is not None and "nothing_recycled" in again.reasons:
+                again.reasons.remove("nothing_recycled")
+            if not again.reasons and again.inputs is not None and _changed(previous, again):
+                updates.append((again, booked_with, previous))
+        if not new and not updates:
             return None
         run = CreditRun(
             kind="book",
             factor_set=library.key,
             factor_edition=library.edition,
             user_id=user.id if user else None,
-            entries=len(todo),
+            note=f"{len(new)} new, {len(updates)} provisional followed to their outputs"[:500],
+            entries=len(new) + len(updates),
         )
         session.add(run)
         session.flush()
-        session.add_all([_entry(a, library, run) for a in todo])
+        session.add_all([_entry(a, library, run) for a in new])
+        session.add_all([_entry(a, lib, run, previous) for a, lib, previous in updates])
         try:
             session.flush()
         except IntegrityError:
@@ -317,34 +523,49 @@ def book_credits(
     return run
 
 
+@dataclass
+class Recalculation:
+    """A recalculation's run (None when nothing changed) and the credits it could not price,
+    each with why: they keep the entry of their earlier set, and the ledger shows both sets."""
+
+    run: CreditRun | None
+    kept: list[Assessment]
+
+
 def recalculate(
     session: Session, user: User | None, factor_set: str, note: str = ""
-) -> CreditRun | None:
-    """Recompute every current credit with ``factor_set`` and today's custody record.
+) -> Recalculation:
+    """Recompute every current credit with ``factor_set``, today's settings and custody record.
 
-    Each credit whose figure or factor set would change gets a new entry that supersedes it;
-    the old entry stays. Running the same recalculation twice changes nothing the second time.
-    A batch that can no longer be credited (its mapping was withdrawn, say) keeps its entry and
-    is reported, never silently dropped.
+    Each credit whose figure, factor set or settings would change gets a new entry that
+    supersedes it; the old entry stays. Running the same recalculation twice changes nothing
+    the second time. A credit the set cannot price (it lacks a factor, say) keeps its entry
+    and is listed in ``kept``, never silently dropped or mixed.
     """
     with write_transaction(session):
         library = factors.get_set(session, factor_set)
-        energy = bool(setting("CARBON_CREDIT_ENERGY_RECOVERY"))
-        changes = []
+        graph = load_graph(session)
+        changes, kept = [], []
         for previous in current_credits(session):
-            batch = session.get(Batch, previous.batch_id)
-            found = assess(session, batch, library, energy)
+            found = assess(session, graph, graph.batches[previous.batch_id], library)
+            if "nothing_recycled" in found.reasons and found.inputs is not None:
+                found.reasons.remove("nothing_recycled")
             if not found.creditable:
+                kept.append(found)
                 continue
-            if previous.factor_set == library.key and previous.factor_edition == library.edition:
-                fresh = em.credit(found.inputs).total_kg
-                if abs(fresh - previous.credit_kg) < 1e-9 and previous.mass_g == round(
-                    found.mass_t * 1e6
-                ):
-                    continue
+            same_set = (previous.factor_set, previous.factor_edition) == (
+                library.key,
+                library.edition,
+            )
+            same_terms = (previous.baseline, previous.baseline_source) == (
+                found.terms.baseline,
+                found.terms.baseline_source[:300],
+            )
+            if same_set and same_terms and not _changed(previous, found):
+                continue
             changes.append((found, previous))
         if not changes:
-            return None
+            return Recalculation(None, kept)
         run = CreditRun(
             kind="recalculate",
             factor_set=library.key,
@@ -362,7 +583,7 @@ def recalculate(
             raise Conflict(
                 "Credits were recalculated at the same time; look at the ledger again."
             ) from None
-    return run
+    return Recalculation(run, kept)
 
 
 def get_credit(session: Session, credit_id: int) -> Credit:

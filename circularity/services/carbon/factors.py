@@ -20,6 +20,7 @@ from functools import cache
 from flask_babel import gettext
 from sqlmodel import Session, select
 
+from circularity.config import setting
 from circularity.db import write_transaction
 from circularity.models import Factor, FactorSet, User
 from circularity.services.carbon.csvfiles import Problem, RejectedFile, number, read_rows
@@ -41,7 +42,9 @@ ROUTES_BY_KIND = {
 EPA_ROUTES = {
     "recycled": em.CLOSED_LOOP,
     "landfilled": em.LANDFILL,
-    "combusted": em.ENERGY_RECOVERY,
+    # EPA's combustion factors include the fossil CO2 (and N2O) of the stack and leave out the
+    # avoided grid electricity: they are burning with its own emissions.
+    "combusted": em.INCINERATION,
     "composted": em.COMPOSTING,
     # Food waste is mostly digested wet; EPA gives only dry digestion for some garden wastes.
     "anaerobicallyDigestedWet": em.ANAEROBIC_DIGESTION,
@@ -101,6 +104,7 @@ class MaterialSettings:
     substitution: float
     substitution_source: str  # empty: the configuration default, an assumption
     note: str
+    baseline_source: str = ""  # why that baseline: the park's counterfactual, cited
 
     @property
     def substitution_assumed(self) -> bool:
@@ -131,12 +135,41 @@ def _defra(key: str, spec: dict) -> dict:
                 spec["edition"],
                 row["ID"],
             )
+    factors.update(_incineration(key, spec, factors))
     (row,) = _csv(DATA / spec["files"][em.FREIGHT])
     value = float(row["GHG Conversion Factor 2025"])
     factors[(FREIGHT_MATERIAL, em.FREIGHT, FREIGHT_ROUTE)] = FactorValue(
         value, "kg CO2e/t.km", value, "kg CO2e/t.km", key, spec["edition"], row["ID"]
     )
     return factors
+
+
+def _incineration(key: str, spec: dict, factors: dict) -> dict:
+    """Burning with its stack: DEFRA's "Incineration with Energy Recovery" row (collection and
+    transport to the plant) plus the fossil CO2 of combustion from IPCC 2006 default carbon
+    contents (mfa.emissions.fossil_co2_kg_per_t). Materials IPCC gives no default for have no
+    incineration factor, and a credit that needs one shows that it has none."""
+    out = {}
+    for row in _csv(DATA / spec["files"]["fossil_carbon"]):
+        transport = factors.get((row["material"], em.DISPOSAL, em.ENERGY_RECOVERY))
+        if transport is None:
+            continue
+        stack = em.fossil_co2_kg_per_t(
+            float(row["dry_matter"]),
+            float(row["carbon_content"]),
+            float(row["fossil_fraction"]),
+            float(row["oxidation"]),
+        )
+        value = transport.value + stack
+        source = (
+            f"{transport.source} + IPCC 2006 vol. 5 ch. 2 Table 2.4 {row['ipcc_component']} "
+            f"(dm {row['dry_matter']}, CF {row['carbon_content']}, FCF {row['fossil_fraction']}"
+            f", OF {row['oxidation']}: {stack:.2f} kg fossil CO2/t)"
+        )
+        out[(row["material"], em.DISPOSAL, em.INCINERATION)] = FactorValue(
+            value, "kg CO2e/t", value, "kg CO2e/t", key, spec["edition"], source
+        )
+    return out
 
 
 def _epa(key: str, spec: dict) -> dict:
@@ -252,7 +285,7 @@ def mapping(code: str) -> Mapping:
 
 
 @cache
-def material_settings() -> dict[str, MaterialSettings]:
+def _shipped_settings() -> dict[str, MaterialSettings]:
     return {
         row["material"]: MaterialSettings(
             row["material"],
@@ -260,9 +293,40 @@ def material_settings() -> dict[str, MaterialSettings]:
             float(row["substitution"]),
             row["substitution_source"],
             row["note"],
+            row["baseline_source"],
         )
         for row in _csv(FACTORS / "materials.csv")
     }
+
+
+def material_settings() -> dict[str, MaterialSettings]:
+    """Each material's baseline and substitution: the shipped, cited table, with the park's
+    own counterfactuals from CARBON_BASELINES ({material: {"route", "source"}}) over it.
+
+    Raises InvalidInput for an override that names no baseline route or no source: an
+    uncited baseline would be a guess shown as a fact.
+    """
+    table = dict(_shipped_settings())
+    for material, override in (setting("CARBON_BASELINES") or {}).items():
+        route_name = (override or {}).get("route", "")
+        source = ((override or {}).get("source") or "").strip()
+        if route_name not in em.BASELINE_ROUTES or not source:
+            raise InvalidInput(
+                "CARBON_BASELINES: %(material)s needs a route (%(routes)s) and a source.",
+                "CARBON_BASELINES",
+                material=material,
+                routes=", ".join(em.BASELINE_ROUTES),
+            )
+        shipped = table.get(material)
+        table[material] = MaterialSettings(
+            material,
+            route_name,
+            shipped.substitution if shipped else 1.0,
+            shipped.substitution_source if shipped else "",
+            shipped.note if shipped else "",
+            source[:300],
+        )
+    return table
 
 
 def mapped_codes() -> list[tuple[str, Mapping]]:
@@ -271,7 +335,9 @@ def mapped_codes() -> list[tuple[str, Mapping]]:
     return [(entries[code].display_code, m) for code, m in sorted(mapping_table().items())]
 
 
-def _check_row(number_: int, row: dict[str, str], seen: dict) -> tuple[list[Problem], Factor]:
+def _check_row(
+    number_: int, row: dict[str, str], seen: dict, confirmed: bool = False
+) -> tuple[list[Problem], Factor]:
     problems = []
     kind, route, material, unit = row["kind"], row["route"], row["material"], row["unit"]
     if kind not in em.KINDS:
@@ -320,6 +386,8 @@ def _check_row(number_: int, row: dict[str, str], seen: dict) -> tuple[list[Prob
                 number_, "unit", gettext("Use one of: %(units)s.", units=", ".join(em.UNITS[kind]))
             )
         )
+    if not problems and value is not None:
+        problems += _bound_problems(number_, em.to_canonical(value, unit, kind), kind, confirmed)
     if len(row.get("source", "")) > 300:
         problems.append(Problem(number_, "source", gettext("300 characters at most.")))
     identity = (material, kind, route)
@@ -347,6 +415,41 @@ def _check_row(number_: int, row: dict[str, str], seen: dict) -> tuple[list[Prob
     return problems, factor
 
 
+def _bound_problems(number_: int, value: float, kind: str, confirmed: bool) -> list[Problem]:
+    """A factor beyond any material's (mfa.emissions.FACTOR_BOUNDS): refused, or held until
+    the person confirms the file."""
+    held, refused = em.FACTOR_BOUNDS[kind]
+    verdict = em.factor_beyond(value, kind)
+    if verdict == "refused":
+        return [
+            Problem(
+                number_,
+                "value",
+                gettext(
+                    "%(value)s %(unit)s cannot be a factor (no material reaches %(bound)s).",
+                    value=f"{value:g}",
+                    unit=em.CANONICAL_UNIT[kind],
+                    bound=f"{refused:g}",
+                ),
+            )
+        ]
+    if verdict == "held" and not confirmed:
+        return [
+            Problem(
+                number_,
+                "value",
+                gettext(
+                    "%(value)s %(unit)s is beyond any material's factor (above %(bound)s): "
+                    "check the unit, then import again with the confirmation ticked.",
+                    value=f"{value:g}",
+                    unit=em.CANONICAL_UNIT[kind],
+                    bound=f"{held:g}",
+                ),
+            )
+        ]
+    return []
+
+
 def import_set(
     session: Session,
     user: User,
@@ -358,12 +461,15 @@ def import_set(
     licence: str,
     data: bytes | str,
     base: str = "",
+    confirmed: bool = False,
 ) -> Library:
     """Add a factor set from a CSV file (material, kind, route, value, unit[, source]).
 
     The file is checked whole before anything is written: any bad row rejects it with
-    `RejectedFile` and its row-by-row report. A set is never changed after it is imported;
-    a new edition is a new set, so credits booked with the old one stay as they were.
+    `RejectedFile` and its row-by-row report. A factor beyond any material's is a bad row
+    unless ``confirmed`` (mfa.emissions.FACTOR_BOUNDS); an absurd one always is. A set is
+    never changed after it is imported; a new edition is a new set, so credits booked with
+    the old one stay as they were.
     """
     key = (key or "").strip().lower()
     if not KEY_PATTERN.match(key):
@@ -384,7 +490,7 @@ def import_set(
     problems, factors, seen = [], [], {}
     for row_number, row in rows:
         row.setdefault("source", "")
-        found, factor = _check_row(row_number, row, seen)
+        found, factor = _check_row(row_number, row, seen, confirmed)
         problems += found
         factors.append(factor)
     if problems:

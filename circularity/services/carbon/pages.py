@@ -54,6 +54,8 @@ class Ledger:
     runs: list[CreditRun]
     sets: list[factors.Library]
     names: dict[int, str]
+    #: Current entries per factor set and edition; more than one key: a mixed ledger.
+    set_counts: dict[str, int]
 
 
 def ledger(session: Session) -> Ledger:
@@ -65,6 +67,7 @@ def ledger(session: Session) -> Ledger:
         runs=credits.runs(session),
         sets=factors.all_sets(session),
         names=accounts.company_names(session),
+        set_counts=credits.set_counts(entries),
     )
 
 

@@ -1,30 +1,29 @@
 """Emission factors the market uses, shipped in circularity/data with their source.
 
-A material's benefit is DEFRA 2025 "Material use" primary production minus closed-loop source,
-per tonne, read from the emission-factor library's DEFRA 2025 set (services/carbon/factors.py,
-the one reader of those files) and reached through a hand-reviewed List-of-Waste -> DEFRA
-material table. A code without a reviewed mapping, or whose DEFRA material lacks either factor,
-has *no factor*: it is never credited with a guess.
+A material's benefit per tonne is exactly what the district ledger would book for a tonne of
+it recycled, before transport: disposal avoided (its baseline route minus closed-loop
+recycling) plus virgin production avoided (primary production minus closed-loop source),
+computed by the ledger's own function (services/carbon/credits.benefit_per_tonne) with the
+DEFRA 2025 set. A code without a reviewed mapping, or whose material lacks a factor, has *no
+factor*: it is never credited with a guess.
 """
 
-import csv
 from dataclasses import dataclass
 from functools import cache
 
-from circularity.services.carbon import factors
-from circularity.services.catalogue import DATA
+from circularity.services.carbon import credits, factors
 from mfa import emissions as em
 
 FACTOR_EDITION = "DEFRA 2025"
 FACTOR_SOURCE = (
-    "UK Government GHG Conversion Factors for Company Reporting 2025 (DESNZ/DEFRA): Material use, "
-    "primary material production minus closed-loop source; Freighting goods, HGV (all diesel), "
-    "all HGVs, average laden. Open Government Licence v3.0"
+    "UK Government GHG Conversion Factors for Company Reporting 2025 (DESNZ/DEFRA): Waste "
+    "disposal (baseline minus closed-loop; incineration with IPCC 2006 fossil carbon) plus "
+    "Material use (primary minus closed-loop source); Freighting goods, HGV (all diesel), "
+    "average laden. Open Government Licence v3.0"
 )
 FACTOR_SET = "defra-2025"
 # The freight row the DEFRA set carries (defra_ghg_cf_2025_freight_hgv.csv), as people read it.
 FREIGHT_DESCRIPTION = "HGV (all diesel), All HGVs, Average laden (tonne.km)"
-MAPPING_FILE = "low_to_defra_material.csv"
 
 
 @dataclass(frozen=True)
@@ -33,19 +32,13 @@ class Benefit:
 
     material_code: str
     defra_material: str | None
-    primary: float | None
-    closed_loop: float | None
+    kgco2e_per_t: float | None
+    reason: str
     comment: str
 
     @property
-    def kgco2e_per_t(self) -> float | None:
-        if self.primary is None or self.closed_loop is None:
-            return None
-        return self.primary - self.closed_loop
-
-    @property
     def no_factor_reason(self) -> str | None:
-        """'unmapped' (no reviewed DEFRA material), 'blank' (DEFRA lacks a factor) or None."""
+        """'unmapped' (no reviewed material), 'blank' (a factor is missing) or None."""
         if self.defra_material is None:
             return "unmapped"
         return "blank" if self.kgco2e_per_t is None else None
@@ -58,34 +51,15 @@ class Transport:
     description: str
 
 
-def _read(name: str) -> list[dict[str, str]]:
-    with open(DATA / name, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 def _defra() -> factors.Library:
     return factors.shipped_sets()[FACTOR_SET]
 
 
-def _production(defra_material: str, route: str) -> float | None:
-    factor = _defra().factors.get((defra_material, em.PRODUCTION, route))
-    return None if factor is None else factor.value
-
-
-@cache
-def mapping() -> dict[str, tuple[str, str]]:
-    """List-of-Waste code -> (DEFRA material, why), as reviewed."""
-    return {row["low_code"]: (row["defra_material"], row["comment"]) for row in _read(MAPPING_FILE)}
-
-
 def benefit(material_code: str) -> Benefit:
-    entry = mapping().get(material_code)
-    if entry is None:
-        return Benefit(material_code, None, None, None, "")
-    defra, comment = entry
-    primary = _production(defra, em.PRIMARY)
-    closed_loop = _production(defra, em.CLOSED_LOOP_SOURCE)
-    return Benefit(material_code, defra, primary, closed_loop, comment)
+    """The ledger's benefit per tonne of ``material_code`` with the DEFRA 2025 set."""
+    entry = factors.mapping(material_code)
+    per_t, reason = credits.benefit_per_tonne(material_code, _defra())
+    return Benefit(material_code, entry.material, per_t, reason, entry.comment)
 
 
 @cache

@@ -112,7 +112,8 @@ def test_balance_by_hand(db_session):
         == 10
     )
     balance.record_inventory(db_session, mia, area="energy", year="2026", month="3", tco2e="60")
-    # 10 t of scrap recycled on site in March 2026: 10 × 4.29743 + 17666.9594 = 17709.9337 kg
+    # 10 t of iron and steel recycled on site in March 2026, priced as steel:
+    # 10 × (8.98311 − 4.68568) + 10 × (2863.90131 − 1823.90131) = 42.9743 + 10400 = 10442.9743 kg
     close(
         db_session,
         register(db_session),
@@ -131,16 +132,41 @@ def test_balance_by_hand(db_session):
         0,
         True,
     )
-    # 2026: inventory 60 + 30 = 90 (energy's newer figure counts), credits 17.7099337 t.
+    # 2026: inventory 60 + 30 = 90 (energy's newer figure counts). The balance is the
+    # inventory; the 10.4429743 t avoided stand beside it and only the memo item nets them.
     assert year.inventory_t == 90
-    assert year.credits_t == pytest.approx(17.7099337)
-    assert year.balance_t == pytest.approx(72.2900663)
-    assert year.gap_t == pytest.approx(72.2900663 - 400)
+    assert year.balance_t == 90
+    assert year.avoided_t == pytest.approx(10.4429743)
+    assert year.provisional_t == 0
+    assert year.net_memo_t == pytest.approx(90 - 10.4429743)
+    assert year.gap_t == pytest.approx(90 - 400)
+    assert not result.illustrative
     assert len(year.missing_areas) == 6
     (march,) = result.months
     assert (march.year, march.month) == (2026, 3)
     assert march.path_t == pytest.approx(400 / 12)
-    assert march.gap_t == pytest.approx(72.2900663 - 400 / 12)
+    assert march.gap_t == pytest.approx(90 - 400 / 12)
+
+
+def test_a_figure_beyond_any_district_is_held_for_a_confirmation(db_session):
+    # 150,000 people × 80 t a person a year = 12 Mt CO2e in one area: above it, confirm.
+    mia = person(db_session, "mia")
+    with pytest.raises(balance.NeedsConfirmation):
+        balance.record_inventory(
+            db_session, mia, area="energy", year="2026", month="", tco2e="12000001"
+        )
+    assert count(db_session, InventoryEntry) == 0
+    csv_text = "area,year,month,tco2e\nenergy,2026,,1.2e300\n"
+    with pytest.raises(RejectedFile):
+        balance.import_inventory(db_session, mia, csv_text, confirmed=True)
+    held = "area,year,month,tco2e\nenergy,2026,3,1000001\n"  # above 12 Mt / 12 a month
+    with pytest.raises(RejectedFile):
+        balance.import_inventory(db_session, mia, held)
+    assert balance.import_inventory(db_session, mia, held, confirmed=True) == 1
+    entry = balance.record_inventory(
+        db_session, mia, area="energy", year="2026", month="", tco2e="12000001", confirmed=True
+    )
+    assert entry.tco2e == 12000001
 
 
 def test_a_form_value_out_of_range_is_refused(db_session):

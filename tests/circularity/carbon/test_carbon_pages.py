@@ -58,7 +58,8 @@ def test_book_button_books_once_and_drill_down_shows_inputs(as_person, db_sessio
     assert count(db_session, Credit) == 1
     entry = db_session.exec(select(Credit)).one()
     html = client.get(f"/carbon/credits/{entry.id}").get_data(as_text=True)
-    assert "3473.11953" in html and "19_504_5112_15_1" in html and "assumption" in html
+    assert "2863.90131" in html and "19_504_5116_15_1" in html and "assumption" in html
+    assert "Final" in html and "landfill" in html
     response = post(client, "/carbon/credits/recalculate", {"factor_set": "epa-hub", "note": "x"})
     assert response.status_code == 303, response.get_data(as_text=True)
     assert count(db_session, Credit) == 2

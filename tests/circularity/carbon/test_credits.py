@@ -36,13 +36,20 @@ def scrap_recycled(session, tonnes="10"):
     return code
 
 
+STEEL_10T = 10 * (8.98311 - 4.68568) + 10 * (2863.90131 - 1823.90131) - 10 * 12.5 * 0.10163
+
+
 def test_recycling_credit_is_the_hand_computed_figure(db_session):
-    # 10 × (8.98311 − 4.68568) + 10 × 1 × (3473.11953 − 1706.42359) − 10 × 12.5 × 0.10163
+    # Iron and steel (17 04 05) is priced with DEFRA's steel row, landfill its baseline:
+    # 10 × (8.98311 − 4.68568) + 10 × 1 × (2863.90131 − 1823.90131) − 10 × 12.5 × 0.10163
+    # = 42.9743 + 10400 − 12.70375 = 10430.27055
     code = scrap_recycled(db_session)
     run = credits.book_credits(db_session, person(db_session, "mia"))
     (credit,) = credits.current_credits(db_session)
     assert credit.batch_id == batch(db_session, code).id
-    assert credit.credit_kg == pytest.approx(17697.22995)
+    assert credit.credit_kg == pytest.approx(STEEL_10T)
+    assert pytest.approx(10430.27055) == STEEL_10T
+    assert (credit.status, credit.mass_g, credit.input_g) == ("final", 10_000_000, 10_000_000)
     assert (credit.route, credit.baseline, credit.factor_set, credit.factor_edition) == (
         "recycling",
         "landfill",
@@ -51,13 +58,14 @@ def test_recycling_credit_is_the_hand_computed_figure(db_session):
     )
     assert credit.distance_km == pytest.approx(12.5)
     assert run.entries == 1 and run.factor_set == "defra-2025"
-    assert '"source": "19_504_5112_15_1"' in credit.inputs  # DEFRA's scrap-metal primary row
+    assert '"source": "19_504_5116_15_1"' in credit.inputs  # DEFRA's steel primary row
     assert credit.substitution == 1.0 and credit.substitution_source == ""
 
 
 def test_composting_is_told_by_its_compost_output(db_session):
-    # 4 t of canteen waste, 12.5 km, composted (R3 making compost 19 05 03):
-    # 4 × (700.30886 − 8.98311) − 4 × 12.5 × 0.10163 = 2765.303 − 5.0815
+    # 4 t of canteen waste, 12.5 km, composted (R3 making compost 19 05 03). Its baseline is
+    # incineration (Suzhou burns residual waste), biogenic so 4.68568 kg/t of transport only:
+    # 4 × (4.68568 − 8.98311) − 4 × 12.5 × 0.10163 = −17.18972 − 5.0815 = −22.27122
     code = register(db_session, material="200108", quantity="4")
     ship(db_session, code)
     receive(db_session, code, quantity="4")
@@ -66,22 +74,22 @@ def test_composting_is_told_by_its_compost_output(db_session):
     (credit,) = credits.current_credits(db_session)
     assert credit.route == "composting"
     assert credit.production_kg == 0
-    assert credit.credit_kg == pytest.approx(2765.303 - 5.0815)
+    assert credit.credit_kg == pytest.approx(-22.27122)
+    assert credit.baseline == "incineration" and "Suzhou" in credit.baseline_source
 
 
 def test_anaerobic_digestion_on_site_has_no_transport(db_session):
-    # 2 t of garden waste digested where it arose: 2 × (646.70557 − 8.98311) = 1275.44492
+    # 2 t of garden waste digested where it arose, against incineration (biogenic):
+    # 2 × (4.68568 − 8.98311) = −8.59486
     code = register(db_session, material="200201", quantity="2")
     close(db_session, code, who="alice", operation="R3", outputs=[("190606", "1", "t", "weighed")])
     credits.book_credits(db_session)
     (credit,) = credits.current_credits(db_session)
     assert (credit.route, credit.distance_km, credit.transport_kg) == ("anaerobic_digestion", 0, 0)
-    assert credit.credit_kg == pytest.approx(1275.44492)
+    assert credit.credit_kg == pytest.approx(-8.59486)
 
 
-def test_energy_recovery_is_credited_only_when_configured(app, db_session):
-    # 3 t of wooden packaging burnt for energy (R1) 12.5 km away:
-    # 3 × (925.34348 − 4.68568) − 3 × 12.5 × 0.10163 = 2761.9734 − 3.811125
+def test_energy_recovery_is_never_credited(app, db_session):
     code = register(db_session, material="150103", quantity="3")
     ship(db_session, code)
     receive(db_session, code, quantity="3")
@@ -89,11 +97,6 @@ def test_energy_recovery_is_credited_only_when_configured(app, db_session):
     with app.app_context():
         assert credits.book_credits(db_session) is None
         assert credits.pending(db_session) == []
-        app.config["CARBON_CREDIT_ENERGY_RECOVERY"] = True
-        credits.book_credits(db_session)
-    (credit,) = credits.current_credits(db_session)
-    assert credit.route == "energy_recovery"
-    assert credit.credit_kg == pytest.approx(2761.9734 - 3.811125)
 
 
 def test_unmapped_material_is_shown_and_never_credited(db_session):
@@ -217,7 +220,7 @@ def test_a_correction_after_crediting_changes_nothing_by_itself(db_session):
             reason="scale",
             client_event_id=new_id(),
         )
-    assert credits.recalculate(db_session, person(db_session, "mia"), "defra-2025") is None
+    assert credits.recalculate(db_session, person(db_session, "mia"), "defra-2025").run is None
     assert entries(db_session) == 1
 
 
@@ -239,15 +242,17 @@ def test_a_new_factor_set_rewrites_nothing_until_an_explicit_recalculation(db_se
         data="material,kind,route,value,unit\nall,freight,road,200,g CO2e/t.km\n",
     )
     assert [c.id for c in credits.current_credits(db_session)] == [old.id]
-    run = credits.recalculate(db_session, mia, "cn-local", note="local freight survey")
+    result = credits.recalculate(db_session, mia, "cn-local", note="local freight survey")
+    run = result.run
+    assert result.kept == []
     (new,) = credits.current_credits(db_session)
     assert (new.revision, new.supersedes_id, new.factor_set) == (2, old.id, "cn-local")
     # Only transport changes: 10 × 12.5 × (0.2 − 0.10163) = 12.29625 kg less.
-    assert new.credit_kg == pytest.approx(17697.22995 - 12.29625)
+    assert new.credit_kg == pytest.approx(STEEL_10T - 12.29625)
     assert run.kind == "recalculate" and run.note == "local freight survey"
     assert [c.revision for c in credits.history(db_session, new.batch_id)] == [1, 2]
-    assert credits.get_credit(db_session, old.id).credit_kg == pytest.approx(17697.22995)
-    assert credits.recalculate(db_session, mia, "cn-local") is None  # a retry adds nothing
+    assert credits.get_credit(db_session, old.id).credit_kg == pytest.approx(STEEL_10T)
+    assert credits.recalculate(db_session, mia, "cn-local").run is None  # a retry adds nothing
     assert entries(db_session) == 2
 
 
@@ -256,9 +261,9 @@ def test_epa_set_converts_short_tons(db_session):
     close(db_session, code, who="alice", operation="R3", outputs=[("190503", "1", "t", "weighed")])
     credits.book_credits(db_session, factor_set="epa-hub")
     (credit,) = credits.current_credits(db_session)
-    # EPA food waste: landfilled 0.58, composted 0.15 t CO2e per short ton:
-    # 1 × (0.58 − 0.15) × 1000 / 0.90718474 = 473.9939 kg
-    assert credit.credit_kg == pytest.approx(473.9939, abs=1e-3)
+    # EPA food waste, incineration baseline: combusted 0.05, composted 0.15 t CO2e per short
+    # ton: 1 × (0.05 − 0.15) × 1000 / 0.90718474 = −110.2311 kg
+    assert credit.credit_kg == pytest.approx(-110.2311, abs=1e-3)
     assert credit.factor_set == "epa-hub"
 
 
@@ -269,10 +274,133 @@ def test_both_mapping_files_are_reviewed_and_disjoint():
     settings = factors.material_settings()
     for code, entry in factors.mapping_table().items():
         assert entry.comment, code
-        assert entry.material in settings, entry.material
+        assert entry.material is None or entry.material in settings, entry.material
     for entry in settings.values():
-        assert entry.baseline in ("landfill", "energy_recovery")
+        assert entry.baseline in ("landfill", "incineration")
+        assert entry.baseline_source, entry.material
         assert 0 < entry.substitution <= 1
+
+
+@pytest.mark.parametrize("code", ["191202", "160117", "120101", "170405"])
+def test_ferrous_codes_are_priced_as_steel(code):
+    assert factors.mapping(code).material == "Metal: steel cans"
+
+
+def _recycler_sorts(session, first, second):
+    """10 t of scrap to the Recycler, who sorts it (R4) into 9 t and 0.5 t of iron and steel
+    (0.5 t lost); ``first`` and ``second`` say what becomes of each output."""
+    code = register(session, quantity="10")
+    ship(session, code)
+    receive(session, code, quantity="10")
+    close(
+        session,
+        code,
+        operation="R4",
+        outputs=[("170405", "9", "t", "weighed"), ("170405", "0.5", "t", "weighed")],
+    )
+    outputs = sorted(
+        (b for b in session.exec(select(Batch)).all() if b.origin == "treatment"),
+        key=lambda b: -b.mass_g,
+    )
+    for output, operation in zip(outputs, (first, second), strict=True):
+        if operation:
+            close(session, output.code, operation=operation)
+    return code
+
+
+def _steel(mass_t, distance_km=12.5):
+    # m × (8.98311 − 4.68568) + m × (2863.90131 − 1823.90131) − m × d × 0.10163
+    return mass_t * (4.29743 + 1040.0) - mass_t * distance_km * 0.10163
+
+
+def test_case_recycled_outputs(db_session):
+    # 9 t remelted (R4), 0.5 t landfilled (D1): 9 t credited, final.
+    _recycler_sorts(db_session, "R4", "D1")
+    credits.book_credits(db_session)
+    (credit,) = credits.current_credits(db_session)
+    assert (credit.mass_g, credit.input_g, credit.status) == (9_000_000, 10_000_000, "final")
+    assert credit.credit_kg == pytest.approx(_steel(9))
+
+
+def test_case_burnt_outputs(db_session):
+    # Both outputs burnt (R1, D10): nothing reached final recycling, no credit.
+    _recycler_sorts(db_session, "R1", "D10")
+    assert credits.book_credits(db_session) is None
+    found = [a for a in credits.pending(db_session) if a.fate is not None]
+    assert found[0].reasons[0] == "nothing_recycled"
+
+
+def test_case_outputs_still_held(db_session):
+    # 9 t still held, 0.5 t remelted: provisional at 9.5 t; then the 9 t are burnt and a
+    # second entry reduces the credit to the 0.5 t, final, superseding the first.
+    _recycler_sorts(db_session, None, "R4")
+    credits.book_credits(db_session)
+    (first,) = credits.current_credits(db_session)
+    assert (first.status, first.mass_g, first.pending_g) == ("provisional", 9_500_000, 9_000_000)
+    assert first.credit_kg == pytest.approx(_steel(9.5))
+    held = max(
+        (b for b in db_session.exec(select(Batch)).all() if b.origin == "treatment"),
+        key=lambda b: b.mass_g,
+    )
+    close(db_session, held.code, operation="D10")
+    assert credits.book_credits(db_session) is not None
+    (final,) = credits.current_credits(db_session)
+    assert (final.status, final.mass_g, final.revision) == ("final", 500_000, 2)
+    assert final.supersedes_id == first.id
+    assert final.credit_kg == pytest.approx(_steel(0.5))
+    assert credits.get_credit(db_session, first.id).mass_g == 9_500_000  # kept as booked
+    assert credits.book_credits(db_session) is None
+
+
+def test_case_a_second_recycling(db_session):
+    # The 9 t output is remelted: credited once, in the first closing's credit (9 t), and
+    # never again for the output's own closing.
+    _recycler_sorts(db_session, "R4", "D1")
+    credits.book_credits(db_session)
+    assert len(credits.current_credits(db_session)) == 1
+    assert {a.reasons[0] for a in credits.pending(db_session)} == {"counted_at_ancestor"}
+
+
+FREIGHT_CSV = "material,kind,route,value,unit\nall,freight,road,{value},{unit}\n"
+
+
+def test_a_factor_set_with_a_factor_beyond_any_material_is_held_or_refused(db_session):
+    # 1e300 g CO2e/t.km would make every credit about -1.35e299 t: refused even if confirmed.
+    # 6 kg CO2e/t.km is above DEFRA's highest freight factor (4.60397, air freight): held.
+    mia = person(db_session, "mia")
+    common = {"key": "x-freight", "name": "x", "edition": "1", "source": "s", "licence": "l"}
+    absurd = FREIGHT_CSV.format(value="1e300", unit="g CO2e/t.km")
+    high = FREIGHT_CSV.format(value="6", unit="kg CO2e/t.km")
+    with pytest.raises(factors.RejectedFile):
+        factors.import_set(db_session, mia, **common, data=absurd, confirmed=True)
+    with pytest.raises(factors.RejectedFile):
+        factors.import_set(db_session, mia, **common, data=high)
+    library = factors.import_set(db_session, mia, **common, data=high, confirmed=True)
+    assert library.factors[("all", "freight", "road")].value == 6.0
+
+
+def test_a_recalculation_that_cannot_price_a_credit_says_so(db_session):
+    scrap_recycled(db_session)
+    credits.book_credits(db_session)
+    mia = person(db_session, "mia")
+    paper = (
+        "material,kind,route,value,unit\nPaper and board: mixed,disposal,landfill,1000,kg CO2e/t\n"
+    )
+    factors.import_set(
+        db_session,
+        mia,
+        key="paper-only",
+        name="p",
+        edition="1",
+        source="s",
+        licence="l",
+        data=paper,
+    )
+    result = credits.recalculate(db_session, mia, "paper-only")
+    assert result.run is None
+    (kept,) = result.kept
+    assert kept.reasons[:2] == ["no_factor:disposal:landfill", "no_factor:disposal:closed_loop"]
+    assert credits.set_counts(credits.current_credits(db_session)) == {"defra-2025 2025": 1}
 
 
 def test_closed_at_is_the_closing_time(db_session):

@@ -14,7 +14,9 @@ from circularity.services.errors import Conflict, Forbidden
 from circularity.services.market import benefits, listings, matching
 from tests.helpers import company_id, demand, new_id, offer, person, post
 
-SCRAP = 3473.11953 - 1706.42359  # DEFRA 2025 scrap metal: primary minus closed-loop, kg/t
+# Iron and steel (17 04 05), as the ledger books a tonne of it: disposal avoided (landfill
+# 8.98311 minus closed-loop 4.68568) plus DEFRA 2025 steel primary minus closed-loop source.
+SCRAP = (8.98311 - 4.68568) + (2863.90131 - 1823.90131)
 HGV = 0.10163  # DEFRA 2025 HGV (all diesel), all HGVs, average laden, kg CO2e per t.km
 STEELWORKS, RECYCLER, CEMENT = (31.612, 121.182), (31.575, 121.152), (31.662, 121.241)
 
