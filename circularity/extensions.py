@@ -12,8 +12,10 @@ babel = Babel()
 csrf = CSRFProtect()
 htmx = HTMX()
 login_manager = LoginManager()
-# Counted per client address in RATELIMIT_STORAGE_URI (memory:// by default, redis:// to share
-# the count between server processes); no default limits: only the login form is limited.
+# Counted per client address in RATELIMIT_STORAGE_URI (memory:// by default, for one server
+# process; redis:// to share the count between processes). The address is the socket's, or
+# the one the TRUSTED_PROXIES in front report (ProxyFix, circularity.web.edge). No default
+# limits: only the login form is limited.
 limiter = Limiter(get_remote_address)
 
 
