@@ -15,6 +15,7 @@ from circularity.db import get_session
 from circularity.roles import requires
 from circularity.services import accounts, catalogue, custody
 from circularity.services.custody import access, labels, reads
+from circularity.services.custody.recording import ConfirmationNeeded
 from circularity.services.errors import ServiceError
 from circularity.services.quantities import UNITS
 from circularity.web.rendering import render
@@ -156,6 +157,8 @@ def _perform(code: str, action: str):
     common = {
         "client_event_id": form.get("client_event_id", ""),
         "expected_version": form.get("version"),
+        # Irreversible actions are recorded once the person confirmed what they will record.
+        "confirmed": form.get("confirmed") == "1",
     }
     if action == "ship":
         return custody.ship(
@@ -202,6 +205,7 @@ def _perform(code: str, action: str):
             user,
             [code, *form.getlist("batches")],
             client_event_id=common["client_event_id"],
+            confirmed=common["confirmed"],
         )
     return custody.close(
         session,
@@ -228,11 +232,31 @@ MESSAGES = {
 def act(code: str, action: str):
     try:
         outcome = _perform(code, action)
+    except ConfirmationNeeded as needed:
+        return _confirm_page(code, action, needed)
     except ServiceError as error:
         return _batch_page(code, status=error.status, error=error, action=action)
     flash(MESSAGES[action])
     target = outcome.batch_codes[0] if action == "merge" else access.normalise_code(code)
     return redirect(url_for("batches.show", code=target), code=303)
+
+
+def _confirm_page(code: str, action: str, needed: ConfirmationNeeded):
+    """What the action will record, and the form as sent, to send again confirmed."""
+    session = get_session()
+    return render(
+        "batches/confirm.html",
+        partial="batches/_confirm.html",
+        action=action,
+        action_titles=ACTION_TITLES,
+        batch=access.view_batch(session, current_user, code),
+        confirmation=reads.confirmation(session, needed, access.normalise_code(code)),
+        sent=[
+            (k, v)
+            for k, v in request.form.items(multi=True)
+            if k not in ("csrf_token", "confirmed")
+        ],
+    )
 
 
 @bp.get("/b/<code>/label.png")

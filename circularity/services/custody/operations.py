@@ -7,6 +7,7 @@ anything, updates the batch rows and says what the operation's one event records
 import secrets
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlmodel import Session, select
 
 from circularity.models import Batch, Company, Event, EventBatch, User
@@ -20,6 +21,12 @@ from circularity.services.quantities import format_mass, kilograms, parse_decima
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BASES = ("weighed", "estimated")
+
+
+# A received mass that differs from the mass sent by more than a fifth of it is asked about
+# before it is recorded: weighbridges agree to a few per cent and drying or dripping loses a
+# few more, while a unit typed wrong (kg for t) is a factor of a thousand.
+FAR_FROM_SENT = 5
 
 
 def new_code() -> str:
@@ -122,6 +129,7 @@ def ship(
     client_event_id: str,
     expected_version: str | int | None = None,
     event_time: datetime | None = None,
+    confirmed: bool = True,
     exchange_id: str | int | None = None,
 ) -> Outcome:
     """Send a held batch to another company; it is in transit until that company receives it.
@@ -182,6 +190,7 @@ def ship(
         expected_version=expected_version,
         event_time=event_time,
         work=work,
+        confirmed=confirmed,
         request={
             "code": code,
             "destination": destination_company_id,
@@ -205,6 +214,7 @@ def receive(
     reason: str = "",
     expected_version: str | int | None = None,
     event_time: datetime | None = None,
+    confirmed: bool = True,
 ) -> Outcome:
     """Take over a batch shipped to the person's company, with the mass weighed on arrival.
 
@@ -225,6 +235,14 @@ def receive(
             "circ:sourceCompanyID": batch.company_id,
             "circ:destinationCompanyID": user.company_id,
         }
+        warning = None
+        if abs(received - sent) * FAR_FROM_SENT > sent:
+            warning = gettext(
+                "%(received)s weighed is far from the %(sent)s sent: check the unit and the "
+                "weighing before you confirm.",
+                received=format_mass(received),
+                sent=format_mass(sent),
+            )
         if received != sent:
             if not stated:
                 raise InvalidInput(
@@ -248,6 +266,7 @@ def receive(
             disposition="active",
             ledger=[(batch, "object", received - sent)],
             fields=fields,
+            warning=warning,
         )
 
     return perform(
@@ -259,6 +278,7 @@ def receive(
         expected_version=expected_version,
         event_time=event_time,
         work=work,
+        confirmed=confirmed,
         request={
             "code": code,
             "quantity": quantity_value,
@@ -282,6 +302,7 @@ def correct(
     basis: str = "weighed",
     expected_version: str | int | None = None,
     event_time: datetime | None = None,
+    confirmed: bool = True,
 ) -> Outcome:
     """Correct the mass recorded by the batch's latest registration, receipt or correction.
 
@@ -331,6 +352,7 @@ def correct(
         expected_version=expected_version,
         event_time=event_time,
         work=work,
+        confirmed=confirmed,
         request={
             "code": code,
             "quantity": quantity_value,

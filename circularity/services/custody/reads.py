@@ -12,6 +12,7 @@ from circularity.models import Batch, Company, Event, EventBatch, User
 from circularity.services import accounts, catalogue
 from circularity.services.custody import access
 from circularity.services.custody.labels import LabelData, label_url
+from circularity.services.custody.recording import ConfirmationNeeded
 from circularity.services.market import exchanges
 
 PAGE_SIZE = 50
@@ -193,3 +194,37 @@ def held_batches_like(session: Session, user: User, batch: Batch) -> list[Batch]
             .limit(200)
         ).all()
     )
+
+
+@dataclass
+class Confirmation:
+    """What an operation asked to be confirmed would record, as the batch page will show it."""
+
+    line: HistoryLine  # the event's line in the batch's history
+    changes: list[tuple[str, str, int]]  # (batch code, or "" for a batch it creates, role, g)
+    warning: str | None
+
+
+def confirmation(session: Session, needed: ConfirmationNeeded, code: str) -> Confirmation:
+    """The page's view of ``needed`` for the batch ``code`` the person acts on. The event
+    was rolled back: batches it would create have no code yet."""
+    names = accounts.company_names(session)
+    existing = set(
+        session.exec(
+            select(Batch.code).where(Batch.code.in_([c for c, _, _ in needed.ledger]))
+        ).all()
+    )
+    own = next((entry for entry in needed.ledger if entry[0] == code), needed.ledger[0])
+    event = needed.event
+    line = HistoryLine(
+        event=event,
+        payload=needed.payload,
+        role=own[1],
+        delta_g=own[2],
+        company=names.get(event.company_id, ""),
+        user=session.get(User, event.user_id).name,
+        destination=names.get(event.destination_company_id),
+        others=[],
+    )
+    changes = [(c if c in existing else "", role, grams) for c, role, grams in needed.ledger]
+    return Confirmation(line=line, changes=changes, warning=needed.warning)

@@ -36,6 +36,25 @@ class Outcome:
         return self.batch_codes[0]
 
 
+# What cannot be taken back once recorded: the page asks before it records these.
+IRREVERSIBLE = frozenset({"ship", "split", "merge", "close", "correct"})
+
+
+class ConfirmationNeeded(Exception):  # noqa: N818 (a request for a step, not a failure)
+    """The operation was checked and would record ``event`` with ``ledger``; it was rolled
+    back so that the person can confirm it first (``perform(confirmed=False)``).
+
+    ``warning`` says why a confirmation is asked beyond the action being irreversible (a
+    received mass far from what was sent)."""
+
+    def __init__(self, event: Event, ledger: list[tuple[str, str, int]], warning: str | None):
+        super().__init__(event.operation)
+        self.event = event
+        self.payload = json.loads(event.payload)
+        self.ledger = ledger
+        self.warning = warning
+
+
 @dataclass
 class Step:
     """What an operation's own work leaves to record: the event's kind and content, the
@@ -50,6 +69,8 @@ class Step:
     action: str | None = None
     # Work that needs the recorded event (a shipment linked to its exchange).
     then: Callable[[Event], None] | None = None
+    # Why this step should be confirmed before it is recorded, beyond being irreversible.
+    warning: str | None = None
 
 
 def perform(
@@ -63,6 +84,7 @@ def perform(
     expected_version: str | int | None = None,
     event_time: datetime | None = None,
     request: Mapping[str, object] | None = None,
+    confirmed: bool = True,
 ) -> Outcome:
     """Do ``operation`` on the batches ``codes`` names, once per client event id.
 
@@ -70,6 +92,10 @@ def perform(
     event id and the same values is a retry and gets the first one's outcome; with other
     values it is another event typed into a used form, and is refused
     (``idempotency.digest``).
+
+    With ``confirmed`` false, an irreversible operation, or one whose step carries a warning,
+    is done and then rolled back: ConfirmationNeeded carries what it would record, for the
+    page to show before the person sends it again confirmed.
 
     ``work`` gets the batches, loaded, locked and checked (``access.require_action`` with
     ``expected_version``), validates its values, changes the rows and returns the Step to
@@ -99,6 +125,9 @@ def perform(
             event_time=event_time,
             request_digest=digest,
         )
+        if not confirmed and (operation in IRREVERSIBLE or step.warning):
+            ledger = [(batch.code, role, grams) for batch, role, grams in step.ledger]
+            raise ConfirmationNeeded(outcome.event, ledger, step.warning)
         if step.then is not None:
             step.then(outcome.event)
         return outcome

@@ -31,6 +31,7 @@ def split(
     client_event_id: str,
     expected_version: str | int | None = None,
     event_time: datetime | None = None,
+    confirmed: bool = True,
 ) -> Outcome:
     """Take parts out of a batch into new batches; what is left stays in the batch.
 
@@ -73,6 +74,7 @@ def split(
         expected_version=expected_version,
         event_time=event_time,
         work=work,
+        confirmed=confirmed,
         request={"code": code, "parts": [list(part) for part in parts]},
     )
 
@@ -84,6 +86,7 @@ def merge(
     *,
     client_event_id: str,
     event_time: datetime | None = None,
+    confirmed: bool = True,
 ) -> Outcome:
     """Combine held batches of one material into one new batch; the inputs are consumed."""
 
@@ -126,6 +129,7 @@ def merge(
         codes=distinct,
         event_time=event_time,
         work=work,
+        confirmed=confirmed,
         request={"codes": list(codes)},
     )
 
@@ -140,6 +144,7 @@ def close(
     outputs: Sequence[tuple[str, str, str, str]] = (),
     expected_version: str | int | None = None,
     event_time: datetime | None = None,
+    confirmed: bool = True,
 ) -> Outcome:
     """Close a batch with a recovery (R) or disposal (D) operation.
 
@@ -201,6 +206,7 @@ def close(
         expected_version=expected_version,
         event_time=event_time,
         work=work,
+        confirmed=confirmed,
         request={
             "code": code,
             "operation": operation,

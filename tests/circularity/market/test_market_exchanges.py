@@ -45,6 +45,7 @@ def test_ship_under_an_exchange_and_receive_delivers(as_person, db_session):
             "exchange": exchange.id,
             "client_event_id": fields["client_event_id"],
             "version": fields["version"],
+            "confirmed": "1",
         },
     )
     assert response.status_code == 303

@@ -7,6 +7,7 @@ from sqlmodel import func, select
 
 from circularity.models import Batch, Event
 from tests.helpers import company_id, post, register, ship
+from tests.hostile import page_forms
 
 
 def form_fields(html: str, action: str) -> dict:
@@ -65,7 +66,7 @@ def test_bad_register_forms_name_the_field(as_person, db_session, form, field):
     html = response.get_data(as_text=True)
     if field == "client_event_id":  # no input of its own: the message shows above the form
         assert '<p class="field-error" role="alert" id="form-error">' in html
-        assert "(client_event_id)" in html
+        assert "(Form token)" in html
     else:
         assert f'<p class="field-error" id="{field}-error" role="alert">' in html
     assert events(db_session) == 0
@@ -145,6 +146,14 @@ def test_ship_receive_split_close_through_forms(as_person, db_session):
             "distance_km": "14.2",
         },
     )
+    # Shipping cannot be undone: the page first shows what will be recorded.
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Confirm: Ship to another company" in page
+    assert "Recycler" in page and "Huayun" in page and "14.2 km" in page
+    assert events(db_session) == 1
+    confirm = next(f for f in page_forms(page) if f.action.endswith("/ship"))
+    assert dict(confirm.fields)["confirmed"] == "1"
+    response = post(alice, f"/b/{code}/ship", dict(confirm.fields))
     assert response.status_code == 303
     hidden = form_fields(bob.get(f"/b/{code}").get_data(as_text=True), "receive")
     response = post(bob, f"/b/{code}/receive", hidden | {"quantity": "9950", "unit": "kg"})
@@ -158,7 +167,9 @@ def test_ship_receive_split_close_through_forms(as_person, db_session):
     assert "Discrepancy" in page and "-50 kg" in page and "wet" in page
     hidden = form_fields(bob.get(f"/b/{code}/split").get_data(as_text=True), "split")
     response = post(
-        bob, f"/b/{code}/split", hidden | {"part-0-quantity": "950", "part-0-unit": "kg"}
+        bob,
+        f"/b/{code}/split",
+        hidden | {"part-0-quantity": "950", "part-0-unit": "kg", "confirmed": "1"},
     )
     assert response.status_code == 303
     hidden = form_fields(bob.get(f"/b/{code}/close").get_data(as_text=True), "close")
@@ -172,6 +183,7 @@ def test_ship_receive_split_close_through_forms(as_person, db_session):
             "output-0-quantity": "8.5",
             "output-0-unit": "t",
             "output-0-basis": "weighed",
+            "confirmed": "1",
         },
     )
     assert response.status_code == 303
@@ -192,6 +204,7 @@ def test_a_stale_form_gets_a_conflict_message(as_person, db_session):
         "carrier": "c",
         "vehicle": "v",
         "distance_km": "9",
+        "confirmed": "1",
     }
     assert post(alice, f"/b/{code}/ship", fresh | details).status_code == 303
     response = post(anna, f"/b/{code}/ship", stale | details)
