@@ -11,6 +11,7 @@ from circularity.roles import ROLES, requires
 from circularity.services import accounts
 from circularity.services.custody import checkpoints, epcis, locations
 from circularity.services.errors import ServiceError
+from circularity.web.confirm import ask_first
 from circularity.web.rendering import render
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -101,6 +102,11 @@ def create_user():
 @bp.post("/users/<int:user_id>/active")
 @requires("admin")
 def set_active(user_id: int):
+    if request.form.get("active") != "1":
+        question = _("Disable this account?")
+        detail = _("The person can no longer log in, and is logged out everywhere.")
+        if asked := ask_first(question, detail, url_for("admin.index")):
+            return asked
     try:
         accounts.set_active(get_session(), user_id, request.form.get("active") == "1", current_user)
     except ServiceError as error:

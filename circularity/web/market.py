@@ -16,6 +16,7 @@ from circularity.roles import can, requires
 from circularity.services import catalogue, fields
 from circularity.services.errors import ServiceError
 from circularity.services.market import exchanges, listings, matching, offer_history, pages
+from circularity.web.confirm import ask_first
 from circularity.web.rendering import render
 
 bp = Blueprint("market", __name__, url_prefix="/market")
@@ -99,6 +100,10 @@ def create_demand():
 @bp.post("/<any(offer, demand):kind>s/<int:listing_id>/withdraw")
 @requires("list_on_market")
 def withdraw(kind: str, listing_id: int):
+    question = _("Withdraw this offer?") if kind == "offer" else _("Withdraw this demand?")
+    detail = _("It leaves the market; matching runs no longer consider it.")
+    if asked := ask_first(question, detail, url_for("market.index")):
+        return asked
     try:
         listings.withdraw(get_session(), current_user, kind, listing_id)
     except ServiceError as error:
@@ -171,6 +176,13 @@ def _run_page(run_id: int, status: int = 200, error: ServiceError | None = None)
 @bp.post("/proposals/<int:proposal_id>/<any(accept, reject):action>")
 @requires("run_matching")
 def decide(proposal_id: int, action: str):
+    if action == "accept":
+        question = _("Accept this proposal?")
+        detail = _("An exchange is agreed between the two companies.")
+    else:
+        question, detail = _("Reject this proposal?"), ""
+    if asked := ask_first(question, detail):
+        return asked
     try:
         run_id, exchange = matching.decide(get_session(), current_user, proposal_id, action + "ed")
     except ServiceError as error:

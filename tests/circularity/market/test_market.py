@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from circularity.models import Demand, Offer
-from circularity.services import custody
+from circularity.services import custody, fields
 from circularity.services.errors import Forbidden, InvalidInput
 from circularity.services.market import listings, offer_history
 from tests.helpers import company_id, demand, new_id, offer, person, post, receive, register, ship
@@ -61,9 +61,8 @@ def test_bad_offer_forms_name_the_field_and_write_nothing(as_person, db_session,
     data = {**GOOD_OFFER, "client_token": new_id(), **change}
     response = post(client, "/market/offers", data)
     assert response.status_code == 422
-    assert f"({field})" in response.get_data(as_text=True) or f'id="{field}-error"' in (
-        response.get_data(as_text=True)
-    )
+    html = response.get_data(as_text=True)
+    assert f"({fields.label(field)})" in html or f'id="{field}-error"' in html
     assert count(db_session, Offer) == 0
 
 
@@ -103,9 +102,9 @@ def test_only_staff_list_and_only_their_company_withdraws(as_person, db_session)
     with pytest.raises(Forbidden):
         offer(db_session, who="cora")
     o = offer(db_session)
-    response = post(as_person("bob"), f"/market/offers/{o.id}/withdraw")
+    response = post(as_person("bob"), f"/market/offers/{o.id}/withdraw", {"confirmed": "1"})
     assert response.status_code == 404
-    response = post(as_person("anna"), f"/market/offers/{o.id}/withdraw")
+    response = post(as_person("anna"), f"/market/offers/{o.id}/withdraw", {"confirmed": "1"})
     assert response.status_code == 303
     db_session.rollback()
     assert db_session.get(Offer, o.id, populate_existing=True).status == "withdrawn"

@@ -169,7 +169,8 @@ def test_accepting_twice_agrees_one_exchange(as_person, db_session):
     ).one()
     client = as_person("cora")
     responses = [
-        post(client, f"/market/proposals/{first.id}/accept", {"run": record.id}) for _ in range(2)
+        post(client, f"/market/proposals/{first.id}/accept", {"run": record.id, "confirmed": "1"})
+        for _ in range(2)
     ]
     assert [r.status_code for r in responses] == [303, 303]
     assert responses[0].headers["Location"] == responses[1].headers["Location"]
@@ -204,9 +205,13 @@ def test_reject_then_accept_is_refused(as_person, db_session):
         select(Proposal).where(Proposal.run_id == record.id, Proposal.rank == 1)
     ).one()
     client = as_person("cora")
-    response = post(client, f"/market/proposals/{p.id}/reject", {"run": record.id})
+    response = post(
+        client, f"/market/proposals/{p.id}/reject", {"run": record.id, "confirmed": "1"}
+    )
     assert response.status_code == 303
-    response = post(client, f"/market/proposals/{p.id}/accept", {"run": record.id})
+    response = post(
+        client, f"/market/proposals/{p.id}/accept", {"run": record.id, "confirmed": "1"}
+    )
     assert response.status_code == 409
     assert "already rejected" in response.get_data(as_text=True)
     db_session.rollback()

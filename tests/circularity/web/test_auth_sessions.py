@@ -82,7 +82,11 @@ def test_only_admins_end_other_peoples_sessions(as_person, db_session):
 def test_disabling_an_account_ends_its_sessions_at_once(as_person, db_session):
     bob = as_person("bob")
     admin = as_person("ada")
-    response = post(admin, f"/admin/users/{person(db_session, 'bob').id}/active", {"active": "0"})
+    response = post(
+        admin,
+        f"/admin/users/{person(db_session, 'bob').id}/active",
+        {"active": "0", "confirmed": "1"},
+    )
     assert response.status_code == 303
     assert not _logged_in(bob)
 

@@ -86,3 +86,22 @@ def test_a_new_account_keeps_its_role_and_company(as_person, db_session):
     assert response.status_code == 422
     back = sent_back(response.get_data(as_text=True), "/admin/users")
     assert {k: back[k] for k in sent} == sent
+
+
+def test_withdrawing_a_listing_asks_first(as_person, db_session):
+    from sqlmodel import select
+
+    from circularity.models import Offer
+    from tests.helpers import offer
+
+    listing = offer(db_session, "alice")
+    alice = as_person("alice")
+    asked = post(alice, f"/market/offers/{listing.id}/withdraw")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Withdraw this offer?" in page
+    db_session.rollback()
+    assert db_session.exec(select(Offer.status).where(Offer.id == listing.id)).one() == "open"
+    confirm = next(f for f in page_forms(page) if f.action.endswith("/withdraw"))
+    assert post(alice, confirm.action, dict(confirm.fields)).status_code == 303
+    db_session.rollback()
+    assert db_session.exec(select(Offer.status).where(Offer.id == listing.id)).one() == "withdrawn"
