@@ -34,6 +34,7 @@ from sqlmodel import Session, select
 
 from circularity.config import setting
 from circularity.models import Batch, Company, Event, EventBatch
+from circularity.services import fields
 from circularity.services.errors import InvalidInput
 from circularity.times import park_timezone
 from mfa.model import CustodyRecord, RecordKind, Stock
@@ -117,13 +118,9 @@ def parse_period(start: str | None, end: str | None, today: date | None = None) 
 
 
 def _date(value: str | None, field: str) -> date | None:
-    text = (value or "").strip()
-    if not text:
+    if not (value or "").strip():
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("Give the date as YYYY-MM-DD.", field) from None
+    return fields.day(value, field)
 
 
 def process_id(company_id: int) -> str:
