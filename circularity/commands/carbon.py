@@ -35,7 +35,7 @@ def _manager(session, email: str) -> User:
 
 @click.command("credit")
 @click.option("--recalculate", "factor_set", default=None, help="Recalculate with this set.")
-@click.option("--note", default="", help="Why (recorded with a recalculation).")
+@click.option("--note", default="", help="Why (required with a recalculation; recorded).")
 @click.option("--user", "email", default=None, help="Account recorded with the run.")
 def credit(factor_set: str | None, note: str, email: str | None) -> None:
     """Book credits for closed batches not yet in the ledger (or recalculate all of them)."""

@@ -16,6 +16,7 @@ from circularity.roles import requires
 from circularity.services import catalogue
 from circularity.services.carbon import balance, credits, factors, pages
 from circularity.services.errors import ServiceError
+from circularity.web.confirm import ask_first
 from circularity.web.rendering import render
 
 bp = Blueprint("carbon", __name__, url_prefix="/carbon")
@@ -159,6 +160,9 @@ def credit(credit_id: int):
 @bp.post("/credits/book")
 @requires("carbon")
 def book():
+    detail = _("Each closed batch not yet credited gets its ledger entry, booked for good.")
+    if asked := ask_first(_("Book credits?"), detail, url_for("carbon.ledger")):
+        return asked
     try:
         run = credits.book_credits(get_session(), current_user)
     except ServiceError as error:
@@ -171,6 +175,13 @@ def book():
 @bp.post("/credits/recalculate")
 @requires("carbon")
 def recalculate():
+    detail = _(
+        "Every current credit gets a new entry with %(set)s; the earlier entries stay in the "
+        "ledger, superseded.",
+        set=request.form.get("factor_set", ""),
+    )
+    if asked := ask_first(_("Recalculate every credit?"), detail, url_for("carbon.ledger")):
+        return asked
     try:
         result = credits.recalculate(
             get_session(),

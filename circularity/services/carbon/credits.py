@@ -30,6 +30,7 @@ from circularity.db import write_transaction
 from circularity.models import Batch, Credit, CreditRun, Event, EventBatch, User
 from circularity.services.carbon import factors
 from circularity.services.errors import Conflict, NotFound
+from circularity.services.fields import required_text
 from mfa import emissions as em
 from mfa.routes import route as rd_route
 
@@ -540,8 +541,10 @@ def recalculate(
     Each credit whose figure, factor set or settings would change gets a new entry that
     supersedes it; the old entry stays. Running the same recalculation twice changes nothing
     the second time. A credit the set cannot price (it lacks a factor, say) keeps its entry
-    and is listed in ``kept``, never silently dropped or mixed.
+    and is listed in ``kept``, never silently dropped or mixed. ``note``, the reason for
+    rewriting the ledger's figures, is required and kept with the run.
     """
+    note = required_text(note, "note", 500)
     with write_transaction(session):
         library = factors.get_set(session, factor_set)
         graph = load_graph(session)

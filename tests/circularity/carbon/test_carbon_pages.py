@@ -17,6 +17,8 @@ PAGES = (
     "/carbon/mapping",
 )
 
+CONFIRMED = {"confirmed": "1"}
+
 
 def count(session, model) -> int:
     session.rollback()  # end the read snapshot: the requests wrote through their own sessions
@@ -53,14 +55,18 @@ def test_pages_show_sources_and_change_nothing(as_person, db_session):
 def test_book_button_books_once_and_drill_down_shows_inputs(as_person, db_session):
     close(db_session, register(db_session), who="alice", operation="R4")
     client = as_person("ada")
-    assert post(client, "/carbon/credits/book").status_code == 303
-    assert post(client, "/carbon/credits/book").status_code == 303
+    asked = post(client, "/carbon/credits/book")  # booking for good asks first
+    assert asked.status_code == 200 and "Book credits?" in asked.get_data(as_text=True)
+    assert post(client, "/carbon/credits/book", CONFIRMED).status_code == 303
+    assert post(client, "/carbon/credits/book", CONFIRMED).status_code == 303
     assert count(db_session, Credit) == 1
     entry = db_session.exec(select(Credit)).one()
     html = client.get(f"/carbon/credits/{entry.id}").get_data(as_text=True)
     assert "2863.90131" in html and "19_504_5116_15_1" in html and "assumption" in html
     assert "Final" in html and "landfill" in html
-    response = post(client, "/carbon/credits/recalculate", {"factor_set": "epa-hub", "note": "x"})
+    response = post(
+        client, "/carbon/credits/recalculate", {"factor_set": "epa-hub", "note": "x", **CONFIRMED}
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     assert count(db_session, Credit) == 2
     assert "revision 2" in client.get("/carbon/credits").get_data(as_text=True)
@@ -130,7 +136,7 @@ def test_credits_are_attributed_in_full_to_each_company_taking_part(as_person, d
     close(db_session, shared, who="bob", operation="R4")
     close(db_session, register(db_session, who="bob", quantity="2"), who="bob", operation="R4")
     client = as_person("mia")
-    assert post(client, "/carbon/credits/book").status_code == 303
+    assert post(client, "/carbon/credits/book", CONFIRMED).status_code == 303
     db_session.rollback()
     entries = credits.current_credits(db_session)
     by_batch = {e.mass_g: e.credit_kg for e in entries}

@@ -14,7 +14,7 @@ from sqlmodel import func, select
 from circularity.models import Batch, Credit, CreditRun
 from circularity.services import custody
 from circularity.services.carbon import credits, factors
-from circularity.services.errors import Conflict
+from circularity.services.errors import Conflict, InvalidInput
 from tests.helpers import close, new_id, person, receive, register, ship
 
 
@@ -220,7 +220,10 @@ def test_a_correction_after_crediting_changes_nothing_by_itself(db_session):
             reason="scale",
             client_event_id=new_id(),
         )
-    assert credits.recalculate(db_session, person(db_session, "mia"), "defra-2025").run is None
+    assert (
+        credits.recalculate(db_session, person(db_session, "mia"), "defra-2025", "again").run
+        is None
+    )
     assert entries(db_session) == 1
 
 
@@ -252,7 +255,9 @@ def test_a_new_factor_set_rewrites_nothing_until_an_explicit_recalculation(db_se
     assert run.kind == "recalculate" and run.note == "local freight survey"
     assert [c.revision for c in credits.history(db_session, new.batch_id)] == [1, 2]
     assert credits.get_credit(db_session, old.id).credit_kg == pytest.approx(STEEL_10T)
-    assert credits.recalculate(db_session, mia, "cn-local").run is None  # a retry adds nothing
+    assert (
+        credits.recalculate(db_session, mia, "cn-local", "local freight survey").run is None
+    )  # a retry adds nothing
     assert entries(db_session) == 2
 
 
@@ -396,7 +401,7 @@ def test_a_recalculation_that_cannot_price_a_credit_says_so(db_session):
         licence="l",
         data=paper,
     )
-    result = credits.recalculate(db_session, mia, "paper-only")
+    result = credits.recalculate(db_session, mia, "paper-only", "paper survey")
     assert result.run is None
     (kept,) = result.kept
     assert kept.reasons[:2] == ["no_factor:disposal:landfill", "no_factor:disposal:closed_loop"]
@@ -410,3 +415,9 @@ def test_closed_at_is_the_closing_time(db_session):
     credits.book_credits(db_session)
     (credit,) = credits.current_credits(db_session)
     assert credit.closed_at.replace(tzinfo=UTC) == when
+
+
+def test_a_recalculation_needs_its_reason(db_session):
+    with pytest.raises(InvalidInput) as error:
+        credits.recalculate(db_session, person(db_session, "mia"), "defra-2025", "  ")
+    assert error.value.field == "note"
