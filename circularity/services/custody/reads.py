@@ -9,22 +9,28 @@ from sqlmodel import Session, func, select
 from circularity.config import setting
 from circularity.db import rows
 from circularity.models import Batch, Company, Event, EventBatch, User
-from circularity.services import accounts, catalogue
+from circularity.services import accounts, catalogue, fields
 from circularity.services.custody import access
 from circularity.services.custody.labels import LabelData, label_url
 from circularity.services.custody.recording import ConfirmationNeeded
 from circularity.services.market import exchanges
 
 PAGE_SIZE = 50
+MATERIAL_FILTER_LIMIT = 20  # a code is six digits and a star; room for spaces
 
 
 def list_batches(
     session: Session, user: User, *, status: str = "", material: str = "", page: int = 1
 ) -> tuple[list[Batch], int]:
-    """Batches this person may see, newest first, with the total count for paging."""
+    """Batches this person may see, newest first, with the total count for paging.
+
+    ``material`` is a List-of-Waste code as typed, spaces and a trailing ``*`` allowed; text
+    that no code could be (too long, control characters) is refused rather than searched.
+    """
     query = select(Batch).where(access.visible_batches(user))
     if status:
         query = query.where(Batch.status == status)
+    material = fields.optional_text(material, "material", MATERIAL_FILTER_LIMIT)
     if material:
         query = query.where(Batch.material_code == material.replace(" ", "").rstrip("*"))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()

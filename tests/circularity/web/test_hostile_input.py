@@ -39,3 +39,29 @@ def test_no_hostile_value_gets_a_server_error(park, as_person, who):
             ("POST", "/b/<code>/ship"),
             ("POST", "/b/<code>/close"),
         } <= tried
+
+
+def test_no_hostile_value_gets_a_server_error_before_login(client):
+    """The login form and whatever a stranger can reach (NUL bytes in the email once made
+    PostgreSQL refuse the query with a 500)."""
+    walk = hostile.crawl(client, "anonymous", start="/login")
+    assert ("post", "/login") in {
+        (f.method, f.action) for forms in walk.forms.values() for _, f in forms
+    }
+    hostile.fuzz_paths(client, walk)
+    hostile.fuzz_forms(client, walk)
+    for path in ("/b/" + "0" * 26, "/b/%00", "/b/" + "x" * 5000, "/scan?code=%00"):
+        walk.answers.append(("GET", path, "path", "", client.get(path).status_code))
+    assert walk.server_errors == []
+
+
+def test_a_material_filter_no_code_could_be_is_refused_with_its_name(park, as_person):
+    """The start page's filter once sent a NUL byte to the database (PostgreSQL: a 500)."""
+    client = as_person("alice")
+    answer = client.get("/?material=15%2001%0002")
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "Material: Remove the control characters from this text." in page
+    assert "0 batches" in page
+    assert client.get("/?material=" + "1" * 21).status_code == 422
+    assert client.get("/?material=15%2001%2002").status_code == 200
