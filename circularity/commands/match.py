@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from circularity.commands.files import write_output
 from mfa.errors import InputError
 
 
@@ -29,8 +30,7 @@ def result_text(result: dict) -> str:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write the result here instead of standard output.",
+    help="Write the result here instead of standard output (whole or not at all).",
 )
 def match(instance: str, output: str | None) -> None:
     """Find the exchanges that save the most CO2 in INSTANCE.json (circularity.match-instance/1).
@@ -48,13 +48,4 @@ def match(instance: str, output: str | None) -> None:
         # One line, no traceback: the person fixing the file needs the place, not our stack.
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    text = result_text(result)
-    if output is None:
-        click.echo(text)
-    else:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text + "\n")
-        except OSError as exc:
-            click.echo(f"error: {output}: cannot write: {exc.strerror}", err=True)
-            sys.exit(1)
+    write_output(output, (result_text(result) + "\n").encode("utf-8"))

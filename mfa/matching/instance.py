@@ -25,6 +25,17 @@ RESULT_FORMAT = "circularity.match-result/1"
 DEFAULT_TRANSPORT_KGCO2E_PER_TKM = 0.107
 DEFAULT_ROAD_CIRCUITY = 1.3
 
+#: Bounds beyond which a figure is a typing or unit error, not a market. The largest offer is a
+#: whole region's yearly waste (1e9 t, as the reconcile files' bound on a flow); no material saves
+#: 100 t CO2e per tonne (DEFRA 2025's largest material factors are below 20 t/t); road freight is
+#: about 0.1 kg CO2e/t.km and air freight about 1, so 100 is a unit slip; a road is not ten times
+#: the crow's distance; no demand lies farther than half the Earth's circumference.
+MAX_TONNES = 1e9
+MAX_BENEFIT_KGCO2E_PER_T = 1e5
+MAX_TRANSPORT_KGCO2E_PER_TKM = 100.0
+MAX_ROAD_CIRCUITY = 10.0
+MAX_DISTANCE_KM = 20_038.0
+
 
 @dataclass(frozen=True)
 class Instance:
@@ -70,9 +81,13 @@ class Instance:
 def load_instance(path: str | os.PathLike[str]) -> Instance:
     """Read an instance file; every refusal names the file, so a CLI can print it as is."""
     source = os.fspath(path)
+
+    def refuse(constant: str) -> None:
+        raise InstanceInputError(source, "(file)", "-", f"{constant} is not a JSON number")
+
     try:
         with open(source, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data = json.load(handle, parse_constant=refuse)
     except OSError as exc:
         raise InstanceInputError(source, "(file)", "-", f"cannot read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
@@ -80,6 +95,14 @@ def load_instance(path: str | os.PathLike[str]) -> Instance:
     except json.JSONDecodeError as exc:
         problem = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         raise InstanceInputError(source, "(file)", "-", problem) from None
+    except ValueError as exc:
+        # An integer of more than 4,300 digits: Python's limit for reading one.
+        raise InstanceInputError(source, "(file)", "-", f"a number is too long ({exc})") from None
+    except RecursionError:
+        # An instance is four levels deep; thousands of nested brackets are not one.
+        raise InstanceInputError(
+            source, "(file)", "-", "nested too deeply for an instance"
+        ) from None
     return parse_instance(data, source=source)
 
 
@@ -96,9 +119,16 @@ def parse_instance(data: Any, source: str = "instance") -> Instance:
     if fmt != INSTANCE_FORMAT:
         check.fail("(instance)", "format", f"unknown format {fmt!r}, expected {INSTANCE_FORMAT!r}")
     transport = check.number(
-        data, "transport_kgco2e_per_tkm", "(instance)", DEFAULT_TRANSPORT_KGCO2E_PER_TKM, low=0.0
+        data,
+        "transport_kgco2e_per_tkm",
+        "(instance)",
+        DEFAULT_TRANSPORT_KGCO2E_PER_TKM,
+        low=0.0,
+        high=MAX_TRANSPORT_KGCO2E_PER_TKM,
     )
-    circuity = check.number(data, "road_circuity", "(instance)", DEFAULT_ROAD_CIRCUITY, low=1.0)
+    circuity = check.number(
+        data, "road_circuity", "(instance)", DEFAULT_ROAD_CIRCUITY, low=1.0, high=MAX_ROAD_CIRCUITY
+    )
 
     materials = data.get("materials")
     if not isinstance(materials, Mapping):
@@ -114,7 +144,16 @@ def parse_instance(data: Any, source: str = "instance") -> Instance:
         names.append(str(record.get("name", code)))
         # The spec says the field is what counts; the List-of-Waste asterisk only fills a gap.
         hazardous.append(check.boolean(record, "hazardous", label, default=code.endswith("*")))
-        benefit.append(check.number(record, "benefit_kgco2e_per_t", label, None))
+        benefit.append(
+            check.number(
+                record,
+                "benefit_kgco2e_per_t",
+                label,
+                None,
+                low=-MAX_BENEFIT_KGCO2E_PER_T,
+                high=MAX_BENEFIT_KGCO2E_PER_T,
+            )
+        )
 
     companies: dict[str, int] = {}
     offers = check.records(data, "offers")
@@ -154,7 +193,9 @@ def parse_instance(data: Any, source: str = "instance") -> Instance:
         d_ptr[i + 1] = len(d_accepts)
         d_tonnes[i] = check.tonnes(rec, label)
         d_lat[i], d_lon[i] = check.position(rec, label)
-        d_max[i] = check.number(rec, "max_distance_km", label, math.inf, low=0.0)
+        d_max[i] = check.number(
+            rec, "max_distance_km", label, math.inf, low=0.0, high=MAX_DISTANCE_KM
+        )
         d_permit[i] = check.boolean(rec, "hazardous_permit", label, default=False)
 
     return Instance(
@@ -234,6 +275,7 @@ class _Checker:
         label: str,
         default: float | None,
         low: float | None = None,
+        high: float | None = None,
     ) -> float:
         value = rec.get(field)
         if value is None:
@@ -242,17 +284,23 @@ class _Checker:
             return default
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(label, field, f"not a number: {value!r}")
+        if isinstance(value, int) and abs(value) > 1e300:
+            self.fail(label, field, "not a finite number: an integer of that size is not a figure")
         value = float(value)
         if not math.isfinite(value):
             self.fail(label, field, f"not a finite number: {value!r}")
         if low is not None and value < low:
             self.fail(label, field, f"must be at least {low:g}, got {value:g}")
+        if high is not None and value > high and value != math.inf:
+            self.fail(label, field, f"must be at most {high:g}, got {value:g}")
         return value
 
     def tonnes(self, rec: Mapping[str, Any], label: str) -> float:
         value = self.number(rec, "tonnes", label, None)
         if value <= 0:
             self.fail(label, "tonnes", f"must be positive, got {value:g}")
+        if value > MAX_TONNES:
+            self.fail(label, "tonnes", f"must be at most {MAX_TONNES:g} t, got {value:g}")
         return value
 
     def position(self, rec: Mapping[str, Any], label: str) -> tuple[float, float]:

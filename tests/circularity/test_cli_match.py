@@ -63,6 +63,24 @@ def bad(edit):
         (bad(lambda d: d["offers"][0].update(tonnes=-1)), ["offer 'o1'", "'tonnes'"]),
         (bad(lambda d: d["offers"][0].update(tonnes="ten")), ["offer 'o1'", "'tonnes'"]),
         (bad(lambda d: d["demands"][0].update(lat=123)), ["demand 'd1'", "'lat'"]),
+        ("[" * 100_000 + "]" * 100_000, ["(file)", "nested too deeply"]),
+        ('{"format": "circularity.match-instance/1", "road_circuity": NaN}', ["NaN is not"]),
+        (
+            '{"format": "circularity.match-instance/1", "road_circuity": ' + "9" * 5000 + "}",
+            ["(file)", "a number is too long"],
+        ),
+        (bad(lambda d: d["offers"][0].update(tonnes=1e308)), ["offer 'o1'", "at most 1e+09 t"]),
+        (bad(lambda d: d["offers"][0].update(tonnes=10**400)), ["offer 'o1'", "not a finite"]),
+        (bad(lambda d: d.update(transport_kgco2e_per_tkm=1e300)), ["'transport_kgco2e_per_tkm'"]),
+        (bad(lambda d: d.update(road_circuity=50)), ["(instance)", "'road_circuity'"]),
+        (
+            bad(lambda d: d["materials"]["A"].update(benefit_kgco2e_per_t=-1e9)),
+            ["material 'A'", "'benefit_kgco2e_per_t'"],
+        ),
+        (
+            bad(lambda d: d["demands"][0].update(max_distance_km=1e12)),
+            ["demand 'd1'", "'max_distance_km'"],
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, data, expected):
@@ -85,9 +103,12 @@ def test_missing_file_exits_2_with_one_line(tmp_path):
     assert "absent.json" in result.stderr
 
 
-def test_unwritable_output_is_one_line(tmp_path):
-    target = tmp_path / "missing-dir" / "result.json"
-    result = CliRunner().invoke(cli, ["match", write(tmp_path, GOOD), "-o", str(target)])
-    assert result.exit_code == 1
+@pytest.mark.parametrize("target", ["missing-dir/result.json", "."])
+def test_unwritable_output_exits_2_in_one_line_and_leaves_nothing(tmp_path, target):
+    before = sorted(tmp_path.rglob("*"))
+    path = write(tmp_path, GOOD)
+    result = CliRunner().invoke(cli, ["match", path, "-o", str(tmp_path / target)])
+    assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "cannot write" in result.stderr
+    assert sorted(tmp_path.rglob("*")) == sorted([*before, tmp_path / "market.json"])
