@@ -25,7 +25,7 @@ def reconcile(flows: str, output: str | None) -> None:
     """
     text = read_input(flows)
     try:
-        result = reconciled_to_dict(reconcile_system(read_flows(text, source=flows)))
+        result = reconciled_to_dict(reconcile_system(read_flows(text, source="(file)")))
     except InputError as exc:
         # One line, no traceback: the person fixing the file needs the place, not our stack.
         fail(flows, str(exc))

@@ -224,3 +224,11 @@ def test_bad_input_leaves_an_existing_output_untouched(tmp_path):
     assert result.exit_code == 2
     assert out.read_text(encoding="utf-8") == "previous result\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flows.json", "out.json"]
+
+
+def test_a_file_level_refusal_names_the_file_once(tmp_path):
+    path = write(tmp_path, flows_with(unit="parsec"))
+    result = CliRunner().invoke(cli, ["reconcile", path])
+    assert result.exit_code == 2
+    assert result.stderr.count(path) == 1
+    assert result.stderr.startswith(f"error: {path}: (file): field 'unit':")
