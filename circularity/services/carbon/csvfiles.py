@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from flask_babel import gettext
 
 from circularity.services.errors import InvalidInput
+from circularity.services.fields import has_control_characters
 
 MAX_ROWS = 5000
+#: No cell of a factor or inventory file (a code, a figure, a citation) is longer than this; a
+#: longer one is a pasted document or a shifted quote, and Python's csv stops at 131,072 anyway.
+MAX_CELL = 1000
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,17 @@ class BadValue(InvalidInput):
         self.field = field
 
 
+def _check_cells(number: int, row: dict[str, str | None]) -> None:
+    """Refuse the file for a cell no figure or citation could be: too long, control characters."""
+    for column, value in row.items():
+        if value and len(value) > MAX_CELL:
+            problem = gettext("A cell is longer than %(n)d characters.", n=MAX_CELL)
+            raise RejectedFile([Problem(number, column, problem)])
+        if value and has_control_characters(value):
+            problem = gettext("Remove the control characters from this text.")
+            raise RejectedFile([Problem(number, column, problem)])
+
+
 def read_rows(
     data: bytes | str, required: tuple[str, ...], optional: tuple[str, ...] = ()
 ) -> list[tuple[int, dict[str, str]]]:
@@ -57,6 +72,17 @@ def read_rows(
         except UnicodeDecodeError:
             raise RejectedFile([Problem(1, "", gettext("The file is not UTF-8 text."))]) from None
     reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff")))
+    try:
+        return _rows(reader, required, optional)
+    except csv.Error:
+        # A cell over the csv module's own limit, or a quote never closed.
+        problem = gettext("A cell is longer than %(n)d characters.", n=MAX_CELL)
+        raise RejectedFile([Problem(reader.line_num + 1, "", problem)]) from None
+
+
+def _rows(
+    reader: csv.DictReader, required: tuple[str, ...], optional: tuple[str, ...]
+) -> list[tuple[int, dict[str, str]]]:
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in required if name not in header]
     if not header or missing:
@@ -73,6 +99,7 @@ def read_rows(
             raise RejectedFile([Problem(number, "", gettext("More cells than columns."))])
         if not any((value or "").strip() for value in row.values()):
             continue
+        _check_cells(number, row)
         rows.append((number, {k: (v or "").strip() for k, v in row.items()}))
         if len(rows) > MAX_ROWS:
             raise RejectedFile(
