@@ -79,6 +79,14 @@ def require_same_values(field: str, stored: str | None, sent: str) -> None:
         )
 
 
+def require_same_record(field: str, row: object, values: Mapping[str, object]) -> None:
+    """Accept a retry only if the record its id made holds the values this request would
+    store (a listing keeps no fingerprint: its columns are the values); raises InvalidInput
+    naming ``field`` otherwise, as ``require_same_values`` does."""
+    if any(getattr(row, name) != value for name, value in values.items()):
+        require_same_values(field, "stored", "sent")
+
+
 _HOLD = text("SELECT pg_advisory_xact_lock(hashtextextended(:id, 0))")
 
 

@@ -38,12 +38,19 @@ def _staff_company(session: Session, user: User) -> Company:
     return session.get(Company, user.company_id)
 
 
-def _replayed(session: Session, model: type[Offer | Demand], token: str, user: User):
-    """The listing a retried form created already, or None; raises Conflict for another
-    person's token. Tokens are kept per kind of listing, so the operation is the table."""
+def _replayed(session: Session, model: type[Offer | Demand], token: str, user: User, values: dict):
+    """The listing a retried form created already, or None.
+
+    Raises Conflict for another person's token, and InvalidInput when the listing the token
+    made holds other values than this request (a form sent again after Back, with something
+    else typed into it). Tokens are kept per kind of listing, so the operation is the table.
+    The caller holds the token (``idempotency.hold``) so that two copies arriving together
+    on PostgreSQL do not both insert.
+    """
     row = session.exec(select(model).where(model.client_token == token)).first()
     if row is not None:
         idempotency.require_same("client_token", user, row.created_by)
+        idempotency.require_same_record("client_token", row, values)
     return row
 
 
@@ -91,30 +98,37 @@ def create_offer(
     """List a material the person's company has, per period or as one lot."""
     idempotency.check(client_token, "client_token")
     with write_transaction(session):
-        if done := _replayed(session, Offer, client_token, user):
-            return done
+        idempotency.hold(session, client_token)
         company = _staff_company(session, user)
         entry = catalogue.get_material(material)
         grams = to_grams(tonnes, "t", field="tonnes")
         days = _period(period)
-        start = _date(available_from, "available_from", today())
+        given_start = _date(available_from, "available_from")
+        start = given_start or today()
         until = _date(available_until, "available_until")
         if until is not None and until < start:
             raise InvalidInput("The offer must end on or after its first day.", "available_until")
         position = _position(lat, lon, company)
-        offer = Offer(
-            client_token=client_token,
+        values = dict(
             company_id=company.id,
             material_code=entry.code,
             mass_g=grams,
             period_days=days,
-            available_from=start,
             available_until=until,
             lat=position[0],
             lon=position[1],
             quality=_quality(quality),
             origin="history" if origin == "history" else "manual",
+        )
+        # A start left empty is "today": a retry the next day is still the same form.
+        compared = values | ({"available_from": start} if given_start else {})
+        if done := _replayed(session, Offer, client_token, user, compared):
+            return done
+        offer = Offer(
+            client_token=client_token,
+            available_from=start,
             created_by=user.id,
+            **values,
         )
         session.add(offer)
         session.flush()
@@ -150,8 +164,7 @@ def create_demand(
     """List what the person's company can take: any of the accepted materials, up to tonnes."""
     idempotency.check(client_token, "client_token")
     with write_transaction(session):
-        if done := _replayed(session, Demand, client_token, user):
-            return done
+        idempotency.hold(session, client_token)
         company = _staff_company(session, user)
         codes = _accepts(accepts)
         grams = to_grams(tonnes, "t", field="tonnes")
@@ -166,8 +179,7 @@ def create_demand(
                 raise InvalidInput(
                     "A road distance inside the region is under 5000 km.", "max_distance_km"
                 )
-        demand = Demand(
-            client_token=client_token,
+        values = dict(
             company_id=company.id,
             accepts=" ".join(codes),
             mass_g=grams,
@@ -177,8 +189,10 @@ def create_demand(
             max_distance_km=limit,
             hazardous_permit=bool(hazardous_permit),
             quality=_quality(quality),
-            created_by=user.id,
         )
+        if done := _replayed(session, Demand, client_token, user, values):
+            return done
+        demand = Demand(client_token=client_token, created_by=user.id, **values)
         session.add(demand)
         session.flush()
         return demand

@@ -182,6 +182,7 @@ def run(session: Session, user: User, client_token: str) -> MatchRun:
     idempotency.check(client_token, "client_token")
     require_coordinator(user)
     with write_transaction(session):
+        idempotency.hold(session, client_token)
         done = session.exec(select(MatchRun).where(MatchRun.client_token == client_token)).first()
         if done is not None:
             idempotency.require_same("client_token", user, done.user_id)
