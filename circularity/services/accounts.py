@@ -22,6 +22,7 @@ from circularity.db import write_transaction
 from circularity.models import COMPANY_KINDS, Company, User
 from circularity.models.account import new_session_token
 from circularity.roles import ROLES
+from circularity.services import fields
 from circularity.services.errors import Conflict, InvalidInput, NotFound
 from circularity.services.fields import coordinate, required_text
 
@@ -155,9 +156,9 @@ def _insert_user(
     company = None
     if role == "staff":
         try:
-            company = session.get(Company, int(company_id))
-        except (TypeError, ValueError):
-            company = None
+            company = session.get(Company, fields.record_id(company_id, "company"))
+        except InvalidInput:
+            company = None  # not an id at all, or beyond any row's: no such company
         if company is None:
             raise InvalidInput("Staff belong to a company: choose one.", "company")
     if session.exec(select(User).where(User.email == email)).first():
