@@ -9,7 +9,11 @@ replaced by hostile values. The walk records every answer; a test asserts none i
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import sys
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -37,6 +41,41 @@ HOSTILE = [
 ]
 # Route parameters: path segments (ids, codes, keys) and query values.
 PATH_HOSTILE = ["0", "-1", str(2**31), str(2**63), "9" * 30, "%00", "x" * 2000, "中文", "²"]
+# What a person would type into a field the page leaves empty, so that each form is sent with
+# one hostile field among plausible ones (otherwise an empty required field refuses every try,
+# and the list of what a field accepts says nothing). Selects left empty take their first choice.
+PLAUSIBLE = {
+    "material": "17 04 05",
+    "accepts": "17 04 05",
+    "description": "mixed scrap",
+    "quantity": "2",
+    "tonnes": "4",
+    "carrier": "Carrier Co",
+    "vehicle": "E-12345",
+    "distance_km": "12",
+    "reason": "weighbridge ticket",
+    "operation": "R4",
+    "output-0-material": "19 12 02",
+    "output-0-quantity": "1",
+    "part-0-quantity": "1",
+    "part-1-quantity": "1",
+    "name": "Harbour Paper Co",
+    "address": "1 Harbour Road",
+    "sector": "C22",
+    "lat": "31.5",
+    "lon": "121.1",
+    "email": "new.person@park.test",
+    "password": "a long passphrase 42",
+    "key": "survey-2026",
+    "edition": "2026",
+    "licence": "CC0",
+    "source": "Park survey",
+    "note": "new survey factors",
+    "year": "2026",
+    "month": "1",
+    "tco2e": "5",
+    "gln": "4012345000016",
+}
 # Fields whose value is a fresh token per submission (a retry is tested elsewhere).
 TOKENS = {"client_event_id", "client_token", "csrf_token"}
 # Never followed: they end the walk's session or only serve files.
@@ -233,9 +272,19 @@ def attempts(form: Form) -> list[tuple[str, str]]:
     return tries
 
 
+def _filled(form: Form, name: str, value: str) -> str:
+    """A field's value as the page shows it, or what a person would put in an empty one."""
+    if value.strip():
+        return value
+    if name in PLAUSIBLE:
+        return PLAUSIBLE[name]
+    return next((c for c in form.choices.get(name, []) if c.strip()), value)
+
+
 def form_data(form: Form, name: str, value: str) -> list[tuple[str, str]]:
-    """The form as its page filled it, with ``name`` set to ``value``."""
-    others = [(n, v) for n, v in form.fields if n != name]
+    """The form as its page filled it (empty fields filled plausibly), with ``name`` set to
+    ``value``."""
+    others = [(n, _filled(form, n, v)) for n, v in form.fields if n != name]
     if value == "(missing)":
         return others
     if value == "(twice)":
@@ -285,7 +334,7 @@ def fuzz_paths(client, walk: Walk) -> None:
             for value in PATH_HOSTILE:
                 path = "/".join(segments[:i] + [value] + segments[i + 1 :])
                 code = client.get(path).status_code
-                walk.answers.append(("GET", path, f"segment {i}", value, code))
+                walk.answers.append(("GET", parts.path, f"segment {i}", value, code))
         query = parse_qsl(parts.query, keep_blank_values=True)
         for j, (key, _) in enumerate(query):
             for value in HOSTILE:
@@ -307,3 +356,69 @@ def accepted(walks: list[Walk]) -> dict[tuple[str, str], list[str]]:
             if code < 400 and value not in table[key]:
                 table[key].append(value)
     return table
+
+
+#: Set by ``python -m tests.hostile``: the walk tests append their answers to this file.
+REPORT = "HOSTILE_REPORT"
+
+
+def keep(walk: Walk) -> None:
+    """Append the walk's answers to the report file, when ``python -m tests.hostile`` asked."""
+    path = os.environ.get(REPORT)
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            for answer in walk.answers:
+                out.write(json.dumps([walk.who, *answer]) + "\n")
+
+
+def _shown(value: str) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:10]}…{len(value)} chars"
+
+
+def report(lines: list[list]) -> str:
+    """The table ``python -m tests.hostile`` prints: per route and field, how many hostile
+    values were sent, how many were refused with 4xx, the 5xx (none, or the test fails), and
+    the values answered 2xx or 3xx."""
+    walks: dict[str, Walk] = {}
+    for who, *answer in lines:
+        walks.setdefault(who, Walk(who)).answers.append(tuple(answer))
+    table = accepted(list(walks.values()))
+    sent: dict[tuple[str, str], list[int]] = {}
+    for walk in walks.values():
+        for method, url, name, _, code in walk.answers:
+            if name:
+                sent.setdefault((f"{method} {pattern(url)}", name), []).append(code)
+    out = []
+    for key in sorted(sent):
+        codes = sent[key]
+        refused = sum(400 <= c < 500 for c in codes)
+        errors = sum(c >= 500 for c in codes)
+        values = ", ".join(_shown(v) for v in table.get(key, [])) or "none"
+        out.append(f"{key[0]} {key[1]}: {len(codes)} sent, {refused} refused, {errors} 5xx")
+        out.append(f"    accepted: {values}")
+    total = [c for codes in sent.values() for c in codes]
+    out.append(
+        f"{len(sent)} fields, {len(total)} requests, "
+        f"{sum(400 <= c < 500 for c in total)} refused (4xx), {sum(c >= 500 for c in total)} 5xx"
+    )
+    return "\n".join(out)
+
+
+def main() -> int:
+    """Run the walk tests (on TEST_DATABASE_URL if set) and print what each field accepted."""
+    import pytest
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "answers.jsonl")
+        os.environ[REPORT] = path
+        status = pytest.main(
+            ["-q", "-p", "no:cacheprovider", "tests/circularity/web/test_hostile_input.py"]
+        )
+        with open(path, encoding="utf-8") as answers:
+            print(report([json.loads(line) for line in answers]))
+    return int(status)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
