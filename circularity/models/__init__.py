@@ -5,6 +5,7 @@ compares against the migrations.
 """
 
 from circularity.models.account import COMPANY_KINDS, Company, User
+from circularity.models.api import ApiRequest, ApiToken
 from circularity.models.batch import BATCH_STATUSES, Batch
 from circularity.models.carbon import (
     INVENTORY_AREAS,
@@ -29,6 +30,8 @@ from circularity.models.market import (
 from circularity.models.monthly_totals import MonthlyFlow
 
 __all__ = [
+    "ApiRequest",
+    "ApiToken",
     "BATCH_STATUSES",
     "INVENTORY_AREAS",
     "LISTING_STATUSES",
