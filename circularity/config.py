@@ -39,6 +39,9 @@ SETTINGS = {
     "LOGIN_RATE_LIMIT": Setting(
         "10 per minute", "login attempts allowed per client address", environment=True
     ),
+    "API_RATE_LIMIT": Setting(
+        "300 per minute", "requests to the JSON API allowed per token", environment=True
+    ),
     # memory:// counts inside one server process (waitress's threads share it); with several
     # processes (gunicorn workers, several hosts) every one must count in one shared store.
     "RATELIMIT_STORAGE_URI": Setting(
