@@ -52,6 +52,7 @@ LABELS = {
     "key": _l("Key"),
     "lat": _l("Latitude"),
     "licence": _l("Licence"),
+    "locale": _l("Language"),
     "lon": _l("Longitude"),
     "material": _l("Material"),
     "max_distance_km": _l("Maximum distance (km)"),
