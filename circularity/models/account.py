@@ -46,6 +46,9 @@ class User(UserMixin, SQLModel, table=True):
     # Every session cookie names it (Flask-Login's alternative id, see get_id): a new value
     # ends every session of this person at once, on every device.
     session_token: str = Field(default_factory=new_session_token, max_length=64)
+    # The language the person chose (a catalogue of circularity.i18n.LANGUAGES); None: the
+    # browser's Accept-Language decides.
+    locale: str | None = Field(default=None, max_length=10)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login.

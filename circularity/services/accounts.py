@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from circularity.db import write_transaction
+from circularity.i18n import LANGUAGES
 from circularity.models import COMPANY_KINDS, Company, User
 from circularity.models.account import new_session_token
 from circularity.roles import ROLES
@@ -231,5 +232,31 @@ def change_password(session: Session, user_id: int, current: str, new: str, repe
             raise InvalidInput("The two new passwords differ.", "repeat_password")
         user.password_hash = hash_password(new)
         user.session_token = new_session_token()
+        session.add(user)
+    return user
+
+
+def checked_locale(locale: str | None) -> str | None:
+    """A catalogue of ``LANGUAGES``, or None for "as the browser asks" (None or empty), or
+    InvalidInput naming the languages there are."""
+    locale = (locale or "").strip() or None
+    if locale is not None and locale not in LANGUAGES:
+        raise InvalidInput(
+            "Choose one of the languages offered: %(languages)s.",
+            "locale",
+            languages=", ".join(LANGUAGES.values()),
+        )
+    return locale
+
+
+def set_locale(session: Session, user_id: int, locale: str | None) -> User:
+    """The language this person reads pages in (``checked_locale``); None follows the
+    browser's Accept-Language again."""
+    locale = checked_locale(locale)
+    with write_transaction(session):
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("No such user.", "user")
+        user.locale = locale
         session.add(user)
     return user
