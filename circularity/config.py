@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
+from circularity.i18n import LANGUAGES
 from mfa.uncertainty import DEFAULT_RELATIVE_SD
 
 
@@ -88,7 +89,8 @@ FRAMEWORK = {
     # Forms and label selections are small; anything larger is refused with 413.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "BABEL_DEFAULT_LOCALE": "en",
-    "LANGUAGES": ["en"],
+    # The catalogues (circularity.i18n); circularity.web.language picks one per request.
+    "LANGUAGES": list(LANGUAGES),
     "WTF_CSRF_TIME_LIMIT": None,  # a token lives as long as the session
 }
 
