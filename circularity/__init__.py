@@ -31,8 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask import Flask
 
     from circularity import config, db, logs
-    from circularity.extensions import babel, csrf, htmx, limiter, login_manager
-    from circularity.web import edge, errors
+    from circularity.extensions import csrf, htmx, limiter, login_manager
+    from circularity.web import edge, errors, language
 
     app = Flask(
         __name__,
@@ -50,7 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     logs.init_app(app)
     db.init_app(app)
-    babel.init_app(app)
+    language.init_app(app)  # Flask-Babel, in each reader's language and the park's time zone
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
