@@ -43,8 +43,11 @@ def init_app(app: Flask) -> None:
     app.context_processor(switcher)
 
 
-def select_locale() -> str:
-    """The catalogue for this request (see the module's docstring for the order)."""
+def select_locale() -> str | None:
+    """The catalogue for this request (see the module's docstring for the order); None (the
+    default, English) outside a request, for the command line."""
+    if not has_request_context():
+        return None
     user = current_user
     if user and user.is_authenticated and user.locale in LANGUAGES:
         return user.locale
