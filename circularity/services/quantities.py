@@ -8,8 +8,10 @@ result is rounded once, to the gram.
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
+from babel.numbers import format_decimal
+
 from circularity.services.errors import InvalidInput
-from circularity.services.numbers import parse_number
+from circularity.services.numbers import current_locale, parse_number
 
 UNITS = {"kg": "kilogram", "t": "metric_ton", "m3": "meter ** 3"}
 # What one batch can be, per unit it is typed in. The largest single consignment a park
@@ -62,14 +64,15 @@ def to_grams(
 
 
 def format_mass(grams: int) -> str:
-    """A mass for people: tonnes above one tonne, kilograms below, trailing zeros dropped."""
+    """A mass for people: tonnes above one tonne, kilograms below, to three decimals with
+    trailing zeros dropped, written as the person's locale writes numbers ("1,234.5 t" in
+    English, "1.234,5 t" in German; English outside a request)."""
     value = Decimal(grams)
     if abs(grams) >= 1_000_000:
-        text, unit = f"{value / 1_000_000:,.3f}", "t"
+        number, unit = value / 1_000_000, "t"
     else:
-        text, unit = f"{value / 1000:,.3f}", "kg"
-    text = text.rstrip("0").rstrip(".")
-    return f"{text} {unit}"
+        number, unit = value / 1000, "kg"
+    return f"{format_decimal(number, format='#,##0.###', locale=current_locale())} {unit}"
 
 
 def format_tonnes(grams: int) -> str:
