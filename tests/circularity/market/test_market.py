@@ -95,7 +95,7 @@ def test_a_retried_offer_form_lists_one_offer(as_person, db_session):
         assert response.status_code == 303
     assert count(db_session, Offer) == 1
     page = client.get("/market/").get_data(as_text=True)
-    assert "10 t per month" in page and "1044.3 kg CO₂e/t" in page
+    assert "10 t per month" in page and "1,044.3 kg CO₂e/t" in page
 
 
 def test_only_staff_list_and_only_their_company_withdraws(as_person, db_session):
