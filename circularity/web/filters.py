@@ -17,6 +17,7 @@ from sqlalchemy import bindparam
 from sqlmodel import select
 
 from circularity.db import get_session, rows
+from circularity.display import display_name
 from circularity.models import Company
 from circularity.roles import can
 from circularity.services.catalogue import materials
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(waste_code, "waste_code")
+    app.add_template_filter(display_name, "named")  # {{ batch.status|named("status") }}
     app.add_template_test(can, "able")  # {% if me is able("carbon") %}
     app.context_processor(user_company)
 
