@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, Row, bindparam, exists, or_
 from sqlmodel import Session, select
 
 from circularity.db import rows
+from circularity.display import display_name
 from circularity.models import Batch, Event, EventBatch, User
 from circularity.roles import can
 from circularity.services.errors import Conflict, Forbidden, NotFound
@@ -124,7 +125,8 @@ def require_action(
         return
     if can(user, "handle_batches") and batch.status in ("closed", "consumed"):
         raise Conflict(
-            "This batch is %(status)s; nothing more can be done with it.", status=batch.status
+            "This batch is %(status)s; nothing more can be done with it.",
+            status=display_name(batch.status, "status"),
         )
     if can(user, "handle_batches") and batch.status == "in_transit" and action != "receive":
         raise Conflict("This batch is in transit; only the receiving company can act on it.")
