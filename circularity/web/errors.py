@@ -12,24 +12,32 @@ from circularity.web.rendering import render
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
-        return render("error.html", status=error.status, message=error.message, field=error.label)
+        return render(
+            "error.html",
+            status=error.status,
+            code=error.status,
+            message=error.message,
+            field=error.label,
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         app.logger.warning("CSRF refused: %s", error.description)
         message = _("The form expired or was sent from elsewhere. Reload the page and try again.")
-        return render("error.html", status=400, message=message, field=None)
+        return render("error.html", status=400, code=400, message=message, field=None)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         messages = {
+            403: _("Your role may not see or do this."),
             404: _("There is no such page."),
             405: _("This address does not accept that kind of request."),
             413: _("What you sent is too large."),
             429: _("Too many attempts. Wait a minute and try again."),
         }
         message = messages.get(error.code, error.description)
-        return render("error.html", status=error.code or 500, message=message, field=None)
+        status = error.code or 500
+        return render("error.html", status=status, code=status, message=message, field=None)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
@@ -39,5 +47,5 @@ def init_app(app: Flask) -> None:
         if session is not None:
             session.rollback()  # a failed statement leaves it unusable for the page's header
         return render_template(
-            "error.html", message=_("Something went wrong on our side."), field=None
+            "error.html", code=500, message=_("Something went wrong on our side."), field=None
         ), 500
