@@ -120,6 +120,6 @@ def test_label_url_opened_logged_out_returns_to_the_batch_after_login(live_serve
     page.wait_for_url(re.compile(r"/login\?next="))
     log_in(page, "bob")
     page.wait_for_url(re.compile(rf"/b/{code}$"))
-    page.locator("#batch-status").filter(has_text="in_transit").wait_for()
+    page.locator("#batch-status").filter(has_text="in transit").wait_for()
     assert page.locator("#action-receive").count() == 1
     assert phone.foreign.seen == []
