@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from circularity.config import setting
 from circularity.db import write_transaction
 from circularity.models import INVENTORY_AREAS, InventoryEntry, User
+from circularity.services import fields
 from circularity.services.carbon import credits
 from circularity.services.carbon.csvfiles import BadValue, Problem, RejectedFile, number, read_rows
 from circularity.services.errors import InvalidInput
@@ -122,9 +123,7 @@ def record_inventory(
     held = _beyond(values)
     if held and not confirmed:
         raise NeedsConfirmation(held)
-    source = (source or "").strip()
-    if len(source) > 300:
-        raise InvalidInput("Keep this under %(limit)d characters.", "source", limit=300)
+    source = fields.optional_text(source, "source", 300)
     with write_transaction(session):
         entry = _entry(user, values, source, illustrative)
         session.add(entry)

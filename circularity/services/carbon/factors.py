@@ -26,6 +26,7 @@ from circularity.models import Factor, FactorSet, User
 from circularity.services.carbon.csvfiles import Problem, RejectedFile, number, read_rows
 from circularity.services.catalogue import DATA, materials
 from circularity.services.errors import InvalidInput, NotFound
+from circularity.services.fields import required_text
 from mfa import emissions as em
 
 FACTORS = DATA / "factors"
@@ -474,17 +475,11 @@ def import_set(
     key = (key or "").strip().lower()
     if not KEY_PATTERN.match(key):
         raise InvalidInput("A key of 2-40 lower-case letters, digits or dashes.", "key")
-    fields = {"name": name, "edition": edition, "source": source, "licence": licence}
+    given = {"name": name, "edition": edition, "source": source, "licence": licence}
     limits = {"name": 200, "edition": 60, "source": 500, "licence": 200}
-    clean = {}
-    for column, value in fields.items():
-        clean[column] = (value or "").strip()
-        if not clean[column]:
-            raise InvalidInput("This field is required.", column)
-        if len(clean[column]) > limits[column]:
-            raise InvalidInput(
-                "Keep this under %(limit)d characters.", column, limit=limits[column]
-            )
+    clean = {
+        column: required_text(value, column, limits[column]) for column, value in given.items()
+    }
     base = (base or "").strip() or None
     rows = read_rows(data, ("material", "kind", "route", "value", "unit"), ("source",))
     problems, factors, seen = [], [], {}

@@ -74,10 +74,7 @@ def _position(lat, lon, company: Company) -> tuple[float, float]:
 
 
 def _quality(value) -> str:
-    text = (value or "").strip()
-    if len(text) > 500:
-        raise InvalidInput("Keep this under %(limit)d characters.", "quality", limit=500)
-    return text
+    return fields.optional_text(value, "quality", 500)
 
 
 def create_offer(
