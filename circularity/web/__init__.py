@@ -33,3 +33,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (auth, home, batches, scan, admin, analysis, market, carbon, dashboard):
         app.register_blueprint(module.bp)
+
+    from circularity import api
+
+    api.init_app(app)

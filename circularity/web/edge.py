@@ -46,6 +46,11 @@ CONTENT_SECURITY_POLICY = {
 WASM_PAGES = ("scan.index",)
 WASM_POLICY = CONTENT_SECURITY_POLICY | {"script-src": f"{SELF} 'wasm-unsafe-eval'"}
 
+#: The API's documentation page: Swagger UI (static/vendor) draws its icons as data: SVG
+#: images. Scripts and styles stay this site's own; only that page may show data: images.
+DOCS_PAGES = ("api.docs",)
+DOCS_POLICY = CONTENT_SECURITY_POLICY | {"img-src": f"{SELF} data:"}
+
 #: The full Referer goes to this site's own pages (Flask-WTF checks it over https); other
 #: sites get none, so batch addresses never leave the park's server.
 REFERRER_POLICY = "same-origin"
@@ -72,10 +77,11 @@ def init_app(app: Flask) -> None:
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
     )
     app.extensions["circularity.talisman"] = talisman
-    for endpoint in WASM_PAGES:
-        view = app.view_functions.get(endpoint)
-        if view is not None:  # Talisman's per-view options, as its decorator sets them
-            view.talisman_view_options = {"content_security_policy": WASM_POLICY}
+    for pages, policy in ((WASM_PAGES, WASM_POLICY), (DOCS_PAGES, DOCS_POLICY)):
+        for endpoint in pages:
+            view = app.view_functions.get(endpoint)
+            if view is not None:  # Talisman's per-view options, as its decorator sets them
+                view.talisman_view_options = {"content_security_policy": policy}
 
     app.before_request(_refuse_large_bodies)
     app.after_request(_no_store)

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from circularity.api import problems
 from circularity.services.errors import ServiceError
 from circularity.web.rendering import render
 
@@ -12,6 +13,8 @@ from circularity.web.rendering import render
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
+        if problems.wanted():  # the API's blueprint answers its own; this is for the rest
+            return problems.from_service(error)
         return render(
             "error.html",
             status=error.status,
@@ -28,6 +31,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if problems.wanted():  # an address under /api that no route has
+            return problems.from_http(error)
         messages = {
             403: _("Your role may not see or do this."),
             404: _("There is no such page."),
@@ -46,6 +51,8 @@ def init_app(app: Flask) -> None:
         session = g.get("db")
         if session is not None:
             session.rollback()  # a failed statement leaves it unusable for the page's header
+        if problems.wanted():
+            return problems.unexpected()
         return render_template(
             "error.html", code=500, message=_("Something went wrong on our side."), field=None
         ), 500
