@@ -15,7 +15,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the API and the account page where its tokens are made."""
-    from circularity.api import batches, docs, tokens  # noqa: F401 (they add the routes)
+    from circularity.api import (  # noqa: F401 (they add the routes)
+        batches,
+        docs,
+        market,
+        tokens,
+    )
     from circularity.api.blueprint import bp
 
     app.register_blueprint(bp)

@@ -25,7 +25,7 @@ def test_every_api_route_is_in_the_document_with_its_scope(app, client):
         for method in operations
     }
     routes = {
-        (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
+        (method, re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule))
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api.") and rule.endpoint not in PUBLIC
         for method in rule.methods - {"HEAD", "OPTIONS"}
