@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     from circularity.api import (  # noqa: F401 (they add the routes)
         batches,
         docs,
+        figures,
         market,
         tokens,
     )
