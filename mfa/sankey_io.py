@@ -23,8 +23,14 @@ SANKEY_FORMAT = "circularity.sankey/1"
 CSV_FIELDS = ("source", "target", "material", "value_kg", "circular")
 
 
-def to_png(diagram: SankeyLayout, scale: float = 1.0, margin: float = 10) -> bytes:
-    """The diagram as PNG bytes (labels in Pillow's default font, which is Latin only).
+def to_png(
+    diagram: SankeyLayout, scale: float = 1.0, margin: float = 10, font_file: str | None = None
+) -> bytes:
+    """The diagram as PNG bytes.
+
+    Labels are set in ``font_file`` (a TrueType file) when one is given, else in Pillow's
+    default font, which has no Chinese glyphs: a caller with Chinese node names passes a
+    font that has them.
 
     Ribbons are filled polygons, opaque on their own layer, which is then laid over the
     background at 45 % opacity like the SVG's stroke-opacity.
@@ -48,7 +54,8 @@ def to_png(diagram: SankeyLayout, scale: float = 1.0, margin: float = 10) -> byt
     layer.putalpha(alpha)
     image.paste(layer, (0, 0), layer)
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default()
+    size = 10 * scale
+    font = ImageFont.truetype(font_file, size) if font_file else ImageFont.load_default(size)
     for n in diagram.nodes.values():
         x0, y0 = xy(n.x, n.y)
         x1, y1 = xy(n.x + diagram.node_width, n.y + n.height)

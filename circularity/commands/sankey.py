@@ -12,6 +12,7 @@ from pathlib import PurePath
 import click
 
 from circularity.commands.files import fail, read_input, write_output
+from circularity.fonts import FONT_FILE
 from mfa.errors import InputError
 from mfa.sankey import SankeyLayout, layout, to_svg
 from mfa.sankey_io import links_from_csv, links_from_json, to_csv, to_json, to_png
@@ -47,7 +48,7 @@ def sankey(links: str, output: str | None, fmt: str | None, title: str) -> None:
     if fmt == "svg":
         body = to_svg(diagram, title=title).encode("utf-8")
     elif fmt == "png":
-        body = to_png(diagram)
+        body = to_png(diagram, font_file=FONT_FILE)
     elif fmt == "csv":
         body = to_csv(diagram).encode("utf-8")
     else:

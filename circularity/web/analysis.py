@@ -10,6 +10,7 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 
 from circularity.db import get_session
+from circularity.fonts import FONT_FILE
 from circularity.roles import requires
 from circularity.services import csv_export
 from circularity.services.analysis import pages, records
@@ -69,7 +70,7 @@ def sankey_download(fmt: str):
     if fmt == "svg":
         body = to_svg(diagram, title=_("Material flows"))
     elif fmt == "png":
-        body = to_png(diagram)
+        body = to_png(diagram, font_file=FONT_FILE)
     elif fmt == "csv":
         body = csv_export.made_safe(to_csv(diagram))
     else:

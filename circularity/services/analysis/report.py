@@ -1,5 +1,7 @@
 """The dashboard as a printable PDF: the same tables as the page and the CSV files, and the
-monthly recycling rate drawn with reportlab's own graphics (no browser, no fonts to fetch)."""
+monthly recycling rate drawn with reportlab's own graphics (no browser, no fonts to fetch).
+Every text is set in the package's own font (circularity.fonts), embedded, so headings in
+Chinese and company names in any of the three languages print in every PDF reader."""
 
 import io
 
@@ -10,37 +12,23 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, Preformatted, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from circularity.fonts import pdf_font
 from circularity.models import Checkpoint
 from circularity.services.analysis.dashboard import Dashboard
 from circularity.services.analysis.tables import tables
-
-#: Adobe's CID font for Simplified Chinese ships with reportlab and with every PDF reader, so
-#: company names in Chinese print without embedding a font file.
-CJK_FONT = "STSong-Light"
-
-
-def _font(text: str) -> str:
-    return "Helvetica" if text.isascii() else CJK_FONT
 
 
 def _table(header: list[str], rows: list[list[str]]) -> Table:
     cells = [header, *rows] if rows else [header, ["—"] + [""] * (len(header) - 1)]
     table = Table(cells, repeatRows=1)
     style = [
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7),
-        ("FONT", (0, 1), (-1, -1), "Helvetica", 7),
+        ("FONT", (0, 0), (-1, -1), pdf_font(), 7),
         ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.whitesmoke]),
     ]
-    for r, row in enumerate(cells):
-        for c, text in enumerate(row):
-            if _font(text) != "Helvetica":
-                style.append(("FONT", (c, r), (c, r), CJK_FONT, 7))
     table.setStyle(TableStyle(style))
     return table
 
@@ -52,8 +40,10 @@ def _trend_chart(board: Dashboard) -> Drawing:
     chart.data = [[round(f.recycling_rate * 100, 1) for _m, f in board.trend]]
     chart.categoryAxis.categoryNames = [m[2:] for m, _f in board.trend]
     chart.categoryAxis.labels.fontSize = 6
+    chart.categoryAxis.labels.fontName = pdf_font()
     chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, 100
     chart.valueAxis.labels.fontSize = 6
+    chart.valueAxis.labels.fontName = pdf_font()
     chart.bars[0].fillColor = colors.HexColor("#22aa77")
     drawing.add(chart)
     return drawing
@@ -86,8 +76,10 @@ def pdf(
 ) -> bytes:
     """The report of the window: headline figures, trend chart, streams, companies, carbon,
     and the latest signed checkpoint of the event log they come from."""
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     styles = getSampleStyleSheet()
+    for name, style in styles.byName.items():
+        if name != "Code":  # the checkpoint stays in Courier: it is ASCII, read column by column
+            style.fontName = pdf_font()
     out = io.BytesIO()
     window = board.window
     title = _("Park management report, %(first)s to %(last)s",

@@ -7,22 +7,25 @@ material and its List-of-Waste code, and for hazardous waste a black-on-orange m
 
 import io
 from dataclasses import dataclass
-from functools import cache
 
 import qrcode
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from circularity.fonts import image_font as _font
+from circularity.fonts import pdf_font
 from circularity.services.catalogue import Material
 
 # One fixed mask pattern: the codes decode just as well, and choosing the best of eight
 # masks would make a sheet of 1,000 labels six times slower.
 MASK_PATTERN = 2
 HAZARD_ORANGE = (255, 102, 0)
-HAZARD_TEXT = "HAZARDOUS WASTE"
+#: Chinese first, as China's rules ask of a hazardous waste marking, then English for the
+#: park's international staff and carriers.
+HAZARD_TEXT = "危险废物 HAZARDOUS WASTE"
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,6 @@ def qr_matrix(url: str) -> list[list[bool]]:
     return qr.get_matrix()
 
 
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
-
-
 def _wrap(text: str, width: int) -> list[str]:
     words, lines, line = text.split(), [], ""
     for word in words:
@@ -66,6 +64,16 @@ def _wrap(text: str, width: int) -> list[str]:
             line = f"{line} {word}".strip()
     lines.append(line)
     return lines
+
+
+def _fit(text: str, width: float, measure) -> str:
+    """``text`` cut to ``width`` as ``measure`` measures it, ending in an ellipsis when cut.
+    Measured, not counted: a Chinese character is about twice as wide as a Latin one."""
+    if measure(text) <= width:
+        return text
+    while text and measure(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def png(label: LabelData) -> bytes:
@@ -84,14 +92,15 @@ def png(label: LabelData) -> bytes:
     left, y = side + 40, 30
     if label.material.hazardous:
         draw.rectangle([left - 10, 20, 985, 100], fill=HAZARD_ORANGE, outline="black", width=4)
-        draw.text((left + 5, 38), "\u26a0 " + HAZARD_TEXT, font=_font(40), fill="black")
+        draw.text((left + 5, 40), HAZARD_TEXT, font=_font(36), fill="black")
         y = 120
     draw.text((left, y), label.material.display_code, font=_font(48), fill="black")
     y += 62
     for line in _wrap(label.material.description, 28)[:4]:
         draw.text((left, y), line, font=_font(30), fill="black")
         y += 36
-    draw.text((left, 400), label.company[:32], font=_font(26), fill="black")
+    company = _fit(label.company, 980 - left, _font(26).getlength)
+    draw.text((left, 400), company, font=_font(26), fill="black")
     draw.text((left, 436), readable_code(label.code), font=_font(26), fill="black")
     out = io.BytesIO()
     image.save(out, "PNG", optimize=False)
@@ -138,21 +147,23 @@ def _draw_label(canvas: Canvas, label: LabelData, x: float, y: float) -> None:
                 start = None
     canvas.drawPath(path, stroke=0, fill=1)
     tx, ty = x + 55 * mm, y + LABEL_H - 10 * mm
+    text_font = pdf_font()  # company names and descriptions may be Chinese or German
     if label.material.hazardous:
         canvas.setFillColor(Color(*(c / 255 for c in HAZARD_ORANGE)))
         canvas.rect(tx - 2 * mm, ty - 3 * mm, 47 * mm, 9 * mm, stroke=1, fill=1)
         canvas.setFillColor(black)
-        canvas.setFont("Helvetica-Bold", 10)
+        canvas.setFont(text_font, 8.5)
         canvas.drawString(tx, ty, HAZARD_TEXT)
         ty -= 10 * mm
     canvas.setFont("Helvetica-Bold", 13)
     canvas.drawString(tx, ty, label.material.display_code)
-    canvas.setFont("Helvetica", 8)
+    canvas.setFont(text_font, 8)
     for line in _wrap(label.material.description, 30)[:4]:
         ty -= 4 * mm
         canvas.drawString(tx, ty, line)
-    canvas.setFont("Helvetica", 7)
-    canvas.drawString(tx, y + 10 * mm, label.company[:40])
+    canvas.setFont(text_font, 7)
+    company = _fit(label.company, 47 * mm, lambda t: canvas.stringWidth(t, text_font, 7))
+    canvas.drawString(tx, y + 10 * mm, company)
     canvas.setFont("Courier", 7)
     canvas.drawString(tx, y + 6 * mm, readable_code(label.code))
     canvas.setStrokeColor(Color(0.8, 0.8, 0.8))
