@@ -6,19 +6,30 @@ circular inflow and outflow, the Ellen MacArthur Foundation's Material Circulari
 figures of the symbiosis network. Formula functions take numbers so that a reader can check them
 by hand; the functions over a RecordTable only decide which recorded masses go in, using the one
 route table in mfa.routes.
+
+Three counting rules hold for every figure over records (docs/methods.md, "Counting rules"):
+
+- Each tonne counts once, at its own final treatment: a closing counts its mass less the
+  outputs it produced (net_closed_by_fate), so recyclate recycled again is not new recycled
+  mass and a treatment's residues count by their own fate.
+- Exchanges are deliveries between producing companies (producers and recyclers); a delivery
+  to waste management (a landfill, an incinerator, a waste-to-energy plant) is disposal, not
+  symbiosis, and waste management's own outflows are not counted again.
+- Park totals are sums over batches (park_outflow), never sums of per-company figures, which
+  count one tonne at its sender and again at its receiver.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from itertools import islice
 
 import networkx as nx
 import numpy as np
 
 from mfa.errors import InputError
-from mfa.model import BOUNDARY, Flow, RecordKind, RecordTable
+from mfa.model import BOUNDARY, EXPORTS, Flow, RecordKind, RecordTable
 from mfa.routes import FATE_SINK, ROUTES, Fate
 
 _KIND = {k: i for i, k in enumerate(RecordKind)}
@@ -143,32 +154,66 @@ def company_mci(products: Iterable[tuple[float, float]]) -> float:
     return weighted / total if total > 0 else 0.0
 
 
+def net_by_fate(
+    closed_kg: Mapping[str, float], produced_kg: Mapping[str, float]
+) -> dict[str, float]:
+    """Mass each fate finally treated: closed by its routes less what those closings produced.
+
+    A closing's outputs are counted again where they are closed themselves, so only the rest
+    of its mass ended there. Never below 0 (a treatment cannot produce more than it treated).
+    """
+    return {
+        f.value: max(closed_kg.get(f.value, 0.0) - produced_kg.get(f.value, 0.0), 0.0)
+        for f in _FATES
+    }
+
+
+def _by_fate(table: RecordTable, mask: np.ndarray) -> dict[str, float]:
+    fate = _FATE_OF_ROUTE[table.route[mask]]
+    sums = np.bincount(fate, weights=table.mass[mask], minlength=len(_FATES))
+    return {f.value: float(sums[i]) for i, f in enumerate(_FATES)}
+
+
 @dataclass(frozen=True)
 class ParkRates:
-    """Masses by fate of the closings in a period, and the rates built on them."""
+    """Masses by fate of the closings in a period, and the rates built on them.
+
+    ``closed_kg`` is what the closings of each fate took in, ``produced_kg`` what they put
+    out as new batches, and ``by_fate_kg`` the difference: the mass that ended there.
+    """
 
     treated_kg: float
     by_fate_kg: dict[str, float]
     recycling_rate: float
     landfill_diversion_rate: float
+    closed_kg: dict[str, float] = field(default_factory=dict)
+    produced_kg: dict[str, float] = field(default_factory=dict)
 
 
-def park_rates(table: RecordTable) -> ParkRates:
-    """Recycling and landfill diversion over the closings recorded in the table's period.
-
-    The denominator is the mass finally treated (preliminary routes excluded, mfa.routes).
-    """
-    closing = table.kind == _KIND[RecordKind.CLOSING]
-    fate = _FATE_OF_ROUTE[table.route[closing]]
-    by_fate = np.bincount(fate, weights=table.mass[closing], minlength=len(_FATES))
-    masses = {f.value: float(by_fate[i]) for i, f in enumerate(_FATES)}
+def rates_of(closed_kg: Mapping[str, float], produced_kg: Mapping[str, float]) -> ParkRates:
+    """The rates from the masses closed and produced per fate (both as fate -> kg)."""
+    masses = net_by_fate(closed_kg, produced_kg)
     treated = sum(v for f, v in masses.items() if f != Fate.PRELIMINARY)
     return ParkRates(
         treated_kg=treated,
         by_fate_kg=masses,
         recycling_rate=recycling_rate(masses[Fate.RECYCLING], treated),
         landfill_diversion_rate=landfill_diversion_rate(masses[Fate.LANDFILL], treated),
+        closed_kg=dict(closed_kg),
+        produced_kg=dict(produced_kg),
     )
+
+
+def park_rates(table: RecordTable) -> ParkRates:
+    """Recycling and landfill diversion over the closings recorded in the table's period.
+
+    Each tonne counts once: a closing counts its mass less the outputs it produced (treatment
+    records carrying its route), which are counted by their own closings. The denominator is
+    the mass finally treated (preliminary routes excluded, mfa.routes).
+    """
+    closing = table.kind == _KIND[RecordKind.CLOSING]
+    produced = (table.kind == _KIND[RecordKind.TREATMENT]) & (table.route >= 0)
+    return rates_of(_by_fate(table, closing), _by_fate(table, produced))
 
 
 def park_circular_material_use(table: RecordTable, virgin_input_kg: float) -> float:
@@ -176,6 +221,40 @@ def park_circular_material_use(table: RecordTable, virgin_input_kg: float) -> fl
     park or sent to recycling), DMC = the virgin inputs the companies declare."""
     recycled = park_rates(table).by_fate_kg[Fate.RECYCLING]
     return circular_material_use_rate(recycled, virgin_input_kg)
+
+
+@dataclass(frozen=True)
+class ParkOutflow:
+    """What leaves the park's custody in a period, each tonne once, and the circular part."""
+
+    outflow_kg: float
+    circular_kg: float
+
+    @property
+    def share(self) -> float | None:
+        """CTI % circular outflow of the park (recovery potential 1); None if nothing left."""
+        return self.circular_kg / self.outflow_kg if self.outflow_kg > 0 else None
+
+
+def park_outflow(table: RecordTable) -> ParkOutflow:
+    """CTI % circular outflow of the park as one system, summed over batches.
+
+    A tonne leaves the park once: where it is finally treated (a closing's mass less its
+    outputs, net_by_fate), lost, or exported. Circular: the net mass closed by R2-R11, and
+    exports of batches that are recovered (actual_recovery_by_batch). Summing the companies'
+    outflows instead would count a delivered tonne at its sender and again at its receiver.
+    """
+    net = park_rates(table).by_fate_kg
+    lost = float(table.mass[table.kind == _KIND[RecordKind.LOSS]].sum())
+    exports = table.nodes.index(EXPORTS) if EXPORTS in table.nodes else -1
+    exported = (table.kind == _KIND[RecordKind.SHIPMENT]) & (table.target == exports)
+    recovered = actual_recovery_by_batch(table)
+    exported_kg = float(table.mass[exported].sum())
+    exported_circular = float((table.mass[exported] * recovered[table.batch[exported]]).sum())
+    return ParkOutflow(
+        outflow_kg=sum(net.values()) + lost + exported_kg,
+        circular_kg=net[Fate.RECYCLING] + exported_circular,
+    )
 
 
 def actual_recovery_by_batch(table: RecordTable) -> np.ndarray:
@@ -258,24 +337,33 @@ class SymbiosisFigures:
 
 
 def symbiosis(
-    flows: Iterable[Flow], max_loops: int = 1000, max_loop_length: int | None = 6
+    flows: Iterable[Flow],
+    waste_management: Collection[str] = frozenset(),
+    max_loops: int = 1000,
+    max_loop_length: int | None = 6,
 ) -> SymbiosisFigures:
     """Exchanges, linked companies, the share of waste sent to another company, closed loops.
 
-    The share is exchange mass / (exchange mass + mass the processes send to disposal, energy
+    An exchange is a delivery from one producing company (producer or recycler) to another;
+    ``waste_management`` names the processes that dispose of waste (landfills, incinerators,
+    waste-to-energy plants): a delivery to them is disposal, and what they ship or close
+    themselves is not counted again. The share is exchange mass / the mass the producing
+    companies send away (to another company, to waste management, to disposal, energy
     recovery, release, export or loss). Closings into "recycling" and "pretreatment" are left
     out of both: they are uses and transformations inside the park, not waste leaving it.
 
     Cycles can be exponentially many, so at most ``max_loops`` of length up to
     ``max_loop_length`` are enumerated; ``loops_capped`` says when the count is a lower bound.
     """
+    disposers = frozenset(waste_management)
     pairs: dict[tuple[str, str], float] = {}
     leaving = 0.0
     for f in flows:
-        if f.source in BOUNDARY or f.target in _KEPT:
+        if f.source in BOUNDARY or f.source in disposers or f.target in _KEPT:
             continue
         leaving += f.mass_kg
-        if f.target not in BOUNDARY and f.target != f.source:
+        exchange = f.target not in BOUNDARY and f.target not in disposers
+        if exchange and f.target != f.source:
             pairs[(f.source, f.target)] = pairs.get((f.source, f.target), 0.0) + f.mass_kg
     exchange_mass = float(sum(pairs.values()))
     graph = nx.DiGraph()

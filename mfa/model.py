@@ -17,6 +17,8 @@ closed + lost + change of what it holds.
   ("recycling", "energy_recovery", "incineration", "landfill", "release", "pretreatment";
   mfa.routes).
 - treatment: a facility creates an output batch from what it closed: "transformation" -> source.
+  It carries its closing's route (when known), so the indicators can count a closing's mass
+  less what it produced: each tonne once, at its own final treatment (mfa.indicators).
 """
 
 from __future__ import annotations
@@ -122,7 +124,8 @@ class RecordTable:
     Columns (one entry per record): ``kind`` (index into RecordKind), ``source``, ``target``
     (index into ``nodes``, -1 for no edge), ``owner`` (the process the record happened at),
     ``material`` (index into ``materials``), ``batch`` (index into ``batch_ids``), ``route``
-    (index into mfa.routes.ROUTES, -1 for none), ``mass`` and ``sd`` in kg.
+    (index into mfa.routes.ROUTES, -1 for none; a closing's, or the route of the closing that
+    produced a treatment output), ``mass`` and ``sd`` in kg.
     """
 
     def __init__(
@@ -167,9 +170,11 @@ class RecordTable:
                 target = exports if target < 0 else target
             elif k == 2:  # loss
                 target = atmosphere if target < 0 else target
-            elif k == 3:  # treatment output: produced at the source
+            elif k == 3:  # treatment output: produced at the source, by its closing's route
                 source, target = transformation, source
                 owner = target
+                if r.route:
+                    route_k = route_index[route(r.route, f"record {n} (batch {r.batch_id})").code]
             else:  # closing
                 code = route(r.route or "", f"record {n} (batch {r.batch_id})").code
                 route_k = route_index[code]

@@ -111,6 +111,13 @@ def test_symbiosis():
     assert (s.exchanges, s.exchange_mass_kg, s.companies_linked) == (6, 228.0, 6)
     assert s.waste_to_companies_share == pytest.approx(228 / 308)
     assert s.closed_loops == 1 and s.loops == (("A", "R"),) and not s.loops_capped
+    # With L (a landfill) and I (an incinerator) as waste management: exchanges A->B 100,
+    # A->R 10, C->R 20, R->A 18 = 148 kg in 4 links; sent away by producing companies: A 160,
+    # B 30, C 20, R 18 = 228 kg (L's and I's closings were counted at the deliveries to them).
+    s = symbiosis(build_flows(TABLE), waste_management={"L", "I"})
+    assert (s.exchanges, s.exchange_mass_kg, s.companies_linked) == (4, 148.0, 4)
+    assert s.waste_to_companies_share == pytest.approx(148 / 228)
+    assert s.loops == (("A", "R"),)
 
 
 fraction = st.floats(0, 1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from sqlalchemy import BigInteger, cast
+from sqlalchemy import BigInteger, and_, cast
 from sqlmodel import Session, col, func, select
 
 from circularity import times
@@ -56,7 +56,11 @@ def parse_window(value: str | None, today: date | None = None) -> Window:
 
 @dataclass
 class Figures:
-    """Masses (exact grams) of one set of months, and the rates built on them."""
+    """Masses (exact grams) of one set of months, and the rates built on them.
+
+    ``closed_g`` is what the closings of each fate took in and ``produced_g`` what they put
+    out as new batches; ``by_fate_g`` counts each tonne once (mfa.indicators.net_by_fate).
+    """
 
     generated_g: int = 0
     registered_g: int = 0
@@ -64,8 +68,14 @@ class Figures:
     shipped_g: int = 0
     received_g: int = 0
     exchanged_g: int = 0
-    by_fate_g: dict[str, int] = field(default_factory=lambda: {f.value: 0 for f in Fate})
+    closed_g: dict[str, int] = field(default_factory=lambda: {f.value: 0 for f in Fate})
+    produced_g: dict[str, int] = field(default_factory=lambda: {f.value: 0 for f in Fate})
     records: int = 0
+
+    @property
+    def by_fate_g(self) -> dict[str, int]:
+        """Grams that ended in each fate: closed there less what those closings produced."""
+        return {f: max(g - self.produced_g[f], 0) for f, g in self.closed_g.items()}
 
     @property
     def treated_g(self) -> int:
@@ -82,7 +92,8 @@ class Figures:
 
     def add(self, row, shipped: bool, received: bool, exchanged: bool) -> None:
         """Count one total (kind, reason, route, mass_g, records); a shipment counts as shipped,
-        received and exchanged as the park or one company sees it."""
+        received and exchanged as the park or one company sees it (exchanged: delivered
+        between two producing companies, neither of them waste management)."""
         self.records += row.records
         if row.kind == RecordKind.SHIPMENT:
             self.shipped_g += row.mass_g if shipped else 0
@@ -94,7 +105,9 @@ class Figures:
         elif row.kind == RecordKind.LOSS:
             self.lost_g += row.mass_g
         elif row.kind == RecordKind.CLOSING:
-            self.by_fate_g[ROUTES[row.route].fate.value] += row.mass_g
+            self.closed_g[ROUTES[row.route].fate.value] += row.mass_g
+        elif row.kind == RecordKind.TREATMENT and row.route in ROUTES:
+            self.produced_g[ROUTES[row.route].fate.value] += row.mass_g
 
 
 @dataclass
@@ -124,11 +137,13 @@ class Dashboard:
     flows: list[Flow]
     carbon: balance.Balance
     carbon_window: list[balance.Period]
+    #: Processes of the waste-management companies: deliveries to them are not exchanges.
+    waste_management: frozenset[str] = frozenset()
 
     @cached_property
     def symbiosis(self) -> SymbiosisFigures:
         """The exchange network; computed when shown (cycles are the costly part)."""
-        return symbiosis(self.flows)
+        return symbiosis(self.flows, self.waste_management)
 
 
 def totals(session: Session, window: Window, *keep, where: tuple = ()) -> list:
@@ -179,8 +194,15 @@ def dashboard(session: Session, window: Window) -> Dashboard:
     plus the carbon balance (circularity.services.carbon.balance)."""
     park = Figures()
     by_month: dict[str, Figures] = {m: Figures() for m in window.months}
-    # The park and its months need only whether a shipment left its company, not who sent it.
-    exchanged = (MonthlyFlow.company_id != MonthlyFlow.partner_id).label("exchanged")
+    companies = {c.id: c for c in session.exec(select(Company)).all()}
+    disposers = [c.id for c in companies.values() if c.kind == records.WASTE_MANAGEMENT]
+    # The park and its months need only whether a shipment went from one producing company
+    # to another, not who sent it.
+    exchanged = and_(
+        MonthlyFlow.company_id != MonthlyFlow.partner_id,
+        col(MonthlyFlow.company_id).not_in(disposers),
+        col(MonthlyFlow.partner_id).not_in(disposers),
+    ).label("exchanged")
     for row in totals(session, window, "month", "kind", "reason", "route", exchanged):
         park.add(row, True, True, bool(row.exchanged))
         by_month[row.month].add(row, True, True, bool(row.exchanged))
@@ -188,9 +210,9 @@ def dashboard(session: Session, window: Window) -> Dashboard:
     edges = totals(session, window, "kind", "reason", "route", "company_id", "partner_id")
     for row in edges:
         at, to = row.company_id, row.partner_id
+        between = at != to and at not in disposers and to not in disposers
         for company in {at, to} - {0}:
-            by_company[company].add(row, at == company, to == company, at != to)
-    companies = {c.id: c for c in session.exec(select(Company)).all()}
+            by_company[company].add(row, at == company, to == company, between)
     streams = sorted(
         (
             Stream(companies[company], material, sink, mass_g, batches)
@@ -214,6 +236,7 @@ def dashboard(session: Session, window: Window) -> Dashboard:
         flows=flows(edges, f"{window.months[0]}..{window.months[-1]}"),
         carbon=carbon,
         carbon_window=[p for p in carbon.months if (p.year, p.month) in year_months],
+        waste_management=frozenset(records.process_id(c) for c in disposers),
     )
 
 

@@ -17,9 +17,11 @@ from circularity.services.errors import InvalidInput, NotFound, ServiceError
 from mfa.balance import Balance, mass_balances, unbalanced
 from mfa.errors import MFAError
 from mfa.indicators import (
+    ParkOutflow,
     ParkRates,
     SymbiosisFigures,
     outflow_circularity,
+    park_outflow,
     park_rates,
     symbiosis,
 )
@@ -195,6 +197,32 @@ class Indicators:
     records: int
     flows: int
     materials: list[str] = field(default_factory=list)
+    #: The park's or a material's outflow summed over batches (None for a company, whose
+    #: outflow is its row of ``outflow``).
+    park_outflow: ParkOutflow | None = None
+
+
+def _fate_records(data: CustodyData, scope: Scope) -> list[CustodyRecord]:
+    """What the rates and the outflow of a company or a material count, each tonne once.
+
+    A company: its own closings and the outputs they produced. A material: its closings,
+    losses and exports, and the outputs its closings produced, whatever their material (the
+    outputs of another material's closings are that material's, not this one's).
+    """
+    if scope.company:
+        return [r for r in data.records if r.kind in _FATE_KINDS and r.source == scope.company]
+    made_from = data.made_from or [""] * len(data.records)
+    return [
+        r
+        for r, source in zip(data.records, made_from, strict=True)
+        if (r.kind == RecordKind.TREATMENT and source == scope.material)
+        or (r.material == scope.material and r.kind in _LEAVING_KINDS)
+        or (r.material == scope.material and r.kind == RecordKind.SHIPMENT and r.target is None)
+    ]
+
+
+_FATE_KINDS = frozenset({RecordKind.CLOSING, RecordKind.TREATMENT})
+_LEAVING_KINDS = frozenset({RecordKind.CLOSING, RecordKind.LOSS})
 
 
 def indicators(data: CustodyData, scope: Scope, table: RecordTable | None = None) -> Indicators:
@@ -206,13 +234,8 @@ def indicators(data: CustodyData, scope: Scope, table: RecordTable | None = None
     """
     records = _scope_records(data, scope)
     table = _table(data, records) if table is None else table
-    closings = table
-    if scope.company:
-        closings = _table(
-            data,
-            [r for r in records if r.kind == RecordKind.CLOSING and r.source == scope.company],
-        )
-    rates = park_rates(closings)
+    fates = table if scope.kind == "park" else _table(data, _fate_records(data, scope))
+    rates = park_rates(fates)
     company_flows = build_flows(table, by="company")
     flows = [f for f in company_flows if not scope.company or scope.company in (f.source, f.target)]
     circular = outflow_circularity(table)
@@ -225,8 +248,13 @@ def indicators(data: CustodyData, scope: Scope, table: RecordTable | None = None
         for p in sorted(totals, key=lambda p: -totals[p])
         if not scope.company or p == scope.company
     ]
-    whole = sum(row.outflow_kg for row in outflow)
-    share = sum(r.outflow_kg * r.circular for r in outflow) / whole if whole else None
+    if scope.company:
+        share = outflow[0].circular if outflow and outflow[0].outflow_kg else None
+        park = None
+    else:
+        # The park (or a material) as one system: each tonne once, where it leaves custody.
+        park = park_outflow(fates)
+        share = park.share
     inflow = sum(
         r.mass_kg
         for r in records
@@ -239,7 +267,8 @@ def indicators(data: CustodyData, scope: Scope, table: RecordTable | None = None
         secondary_inflow_kg=inflow,
         outflow=outflow,
         outflow_share=share,
-        symbiosis=symbiosis(flows),
+        symbiosis=symbiosis(flows, data.waste_management),
+        park_outflow=park,
         records=sum(1 for r in records if _touches(r, scope.company)),
         flows=len(flows),
         materials=sorted({r.material for r in records}),

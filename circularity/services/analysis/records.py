@@ -25,7 +25,7 @@ received + generated + produced = shipped + closed + lost + stock change, exactl
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -33,7 +33,7 @@ from sqlalchemy import DateTime, case, type_coerce
 from sqlmodel import Session, select
 
 from circularity.config import setting
-from circularity.models import Batch, Company, Event, EventBatch
+from circularity.models import COMPANY_KINDS, Batch, Company, Event, EventBatch
 from circularity.services import fields
 from circularity.services.errors import InvalidInput
 from circularity.times import park_timezone
@@ -43,6 +43,9 @@ from mfa.uncertainty import standard_deviation
 #: A period chosen without dates: the 90 days up to and including today. A rolling window
 #: always holds recent data; a calendar quarter can be chosen with the dates.
 DEFAULT_DAYS = 90
+#: The kind of company (COMPANY_KINDS) that disposes of waste: landfills, incinerators,
+#: waste-to-energy plants. What it receives is disposal, not an exchange.
+WASTE_MANAGEMENT = COMPANY_KINDS[2]
 #: Records that are a second weighing of a batch already in custody, not a movement.
 DISCREPANCY_REASONS = frozenset({"receive", "correct"})
 #: Records that carry their event's R/D route: a closing, and a treatment's outputs (so the
@@ -132,7 +135,11 @@ class CustodyData:
     """What mfa needs for one period, with what the pages need to explain it.
 
     ``reasons`` runs beside ``records``: the operation each record came from, so a discrepancy
-    (a second weighing) can be told from a movement.
+    (a second weighing) can be told from a movement. ``made_from`` runs beside them too: for a
+    treatment output, the material of the batch its closing treated ("" for other records), so
+    a material's figures can count its closings less what they produced.
+    ``waste_management`` names the processes of waste-management companies (Company.kind),
+    whose deliveries are disposal, not exchanges (mfa.indicators.symbiosis).
     """
 
     period: Period
@@ -141,6 +148,8 @@ class CustodyData:
     stocks: list[Stock]
     names: dict[str, str]
     relative_sd: dict[str, float]
+    made_from: list[str] = field(default_factory=list)
+    waste_management: frozenset[str] = frozenset()
 
     def reported(self) -> list[CustodyRecord]:
         """The records that report a movement, without the discrepancies between weighings."""
@@ -155,6 +164,13 @@ def process_names(session: Session) -> dict[str, str]:
     for company_id, name in session.exec(select(Company.id, Company.name)).all():
         names[process_id(company_id)] = name if name not in taken else f"{name} (c{company_id})"
     return names
+
+
+def waste_management(session: Session) -> frozenset[str]:
+    """The processes of the companies whose kind is waste management (landfills, incinerators,
+    waste-to-energy plants): a delivery to them is disposal, not an exchange."""
+    rows = session.exec(select(Company.id).where(Company.kind == WASTE_MANAGEMENT)).all()
+    return frozenset(process_id(company_id) for company_id in rows)
 
 
 def custody_data(session: Session, period: Period) -> CustodyData:
@@ -201,7 +217,14 @@ def custody_data(session: Session, period: Period) -> CustodyData:
     builder = _Builder(table)
     builder.walk(rows, start)
     return CustodyData(
-        period, builder.records, builder.reasons, builder.stocks(), process_names(session), table
+        period,
+        builder.records,
+        builder.reasons,
+        builder.stocks(),
+        process_names(session),
+        table,
+        builder.made_from,
+        waste_management(session),
     )
 
 
@@ -214,6 +237,7 @@ class _Builder:
         self.basis: dict[int, str] = {}
         self.records: list[CustodyRecord] = []
         self.reasons: list[str] = []
+        self.made_from: list[str] = []
         # (process, material) -> batch code -> net grams held at the end minus at the start
         self.held: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.batch_basis: dict[str, str] = {}
@@ -222,12 +246,15 @@ class _Builder:
         """Every ledger row in chain order; those from ``start`` on make records."""
         mass, held, batch_basis = self.mass, self.held, self.batch_basis
         records, reasons, basis_of = self.records, self.reasons, self._basis
+        made_from, treated = self.made_from, ""
         for row in rows:
             operation, when, company, source, destination, route, batch_id = row[:7]
             role, delta, code, material, basis_now, register_payload = row[7:]
             before = mass.get(batch_id, 0)
             mass[batch_id] = before + delta
             basis = basis_of(operation, batch_id, role, basis_now, register_payload)
+            if operation == "close" and role == "input":
+                treated = material  # a closing's ledger lists its input before its outputs
             when = _aware(when)
             if when < start:
                 continue
@@ -257,6 +284,7 @@ class _Builder:
                     )
                 )
                 reasons.append(operation)
+                made_from.append(treated if kind is RecordKind.TREATMENT else "")
 
     def _basis(self, operation, batch_id, role, basis_now, register_payload) -> str:
         """How the batch's mass was obtained at this event, followed through the events.

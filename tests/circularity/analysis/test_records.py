@@ -171,11 +171,15 @@ def test_indicators_of_the_circular_history(db_session):
     circular_history(db_session)
     data = records.custody_data(db_session, JANUARY)
     park = figures.indicators(data, figures.Scope())
-    # finally treated = 10 (R4) + 9.2 (R5) + 2 (D1) + 1 (R1) = 22.2 t; recycled 19.2 t
-    assert park.rates.treated_kg == 22200.0
-    assert park.recycled_kg == 19200.0
-    assert park.rates.recycling_rate == pytest.approx(19200 / 22200)  # 0.8649
-    assert park.rates.landfill_diversion_rate == pytest.approx(1 - 2000 / 22200)  # 0.9099
+    # Each tonne once: the R4 closing took 10 t and produced 9.2 t, counted at its own R5
+    # closing, so R4 ended 0.8 t. Finally treated = 0.8 + 9.2 (R5) + 2 (D1) + 1 (R1) = 13 t;
+    # recycled 0.8 + 9.2 = 10 t, the 10 t of scrap the steelworks made.
+    assert park.rates.closed_kg["recycling"] == 19200.0
+    assert park.rates.produced_kg["recycling"] == 9200.0
+    assert park.rates.treated_kg == pytest.approx(13000.0)
+    assert park.recycled_kg == pytest.approx(10000.0)
+    assert park.rates.recycling_rate == pytest.approx(10 / 13)  # 0.7692
+    assert park.rates.landfill_diversion_rate == pytest.approx(1 - 2 / 13)  # 0.8462
     # exchanges: steel -> recycler 10 t, recycler -> cement 9.2 t; waste leaving the
     # companies: those 19.2 t + 2 t landfilled + 1 t burnt = 22.2 t.
     assert park.symbiosis.exchanges == 2
@@ -184,10 +188,13 @@ def test_indicators_of_the_circular_history(db_session):
     assert park.symbiosis.waste_to_companies_share == pytest.approx(19200 / 22200)
     assert park.symbiosis.closed_loops == 0
     # circular outflow: steel 10 of 13 t recovered (scrap recycled; slag, fuel not),
-    # recycler 19.2 of 19.2 t, cement 9.2 of 9.2 t; park = 38.4 / 41.4.
+    # recycler 19.2 of 19.2 t, cement 9.2 of 9.2 t. The park is one system summed over
+    # batches: 13 t left its custody (the net closings above), 10 t of it by R2-R11; summing
+    # the companies' 41.4 t would count the scrap at the steelworks, the recycler and cement.
     outflow = {row.process: row.circular for row in park.outflow}
     assert outflow == {steel: pytest.approx(10 / 13), recycler: 1.0, cement: 1.0}
-    assert park.outflow_share == pytest.approx(38400 / 41400)
+    assert park.park_outflow.outflow_kg == pytest.approx(13000.0)
+    assert park.outflow_share == pytest.approx(10 / 13)
     assert park.secondary_inflow_kg == 19200.0
 
     company = figures.indicators(data, figures.Scope(company=steel))
@@ -202,6 +209,14 @@ def test_indicators_of_the_circular_history(db_session):
 
     slag = figures.indicators(data, figures.Scope(material="100202"))
     assert (slag.rates.treated_kg, slag.rates.landfill_diversion_rate) == (2000.0, 0.0)
+    # A material counts its closings less what they produced, whatever the outputs' material:
+    # the scrap's R4 closing ended 10 − 9.2 = 0.8 t; the 9.2 t are 191202's, closed by R5.
+    scrap = figures.indicators(data, figures.Scope(material="170405"))
+    assert scrap.rates.by_fate_kg["recycling"] == pytest.approx(800.0)
+    assert scrap.rates.produced_kg["recycling"] == 9200.0
+    recyclate = figures.indicators(data, figures.Scope(material="191202"))
+    assert recyclate.rates.by_fate_kg["recycling"] == 9200.0
+    assert recyclate.rates.produced_kg["recycling"] == 0.0
 
 
 def test_a_loop_is_counted(db_session):
