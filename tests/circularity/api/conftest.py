@@ -29,3 +29,17 @@ def api(app, token):
         return ApiClient(app.test_client(), token(name, access))
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The schemathesis run's counts, when it ran: the figures the API's docs quote."""
+    from tests.circularity.api.tally import TALLY
+
+    if not TALLY:
+        return
+    terminalreporter.section("schemathesis: responses per kind of token")
+    for kind, counts in TALLY.items():
+        terminalreporter.write_line(
+            f"{kind}: {counts['operations']} operations, {counts['responses']} responses, "
+            f"{counts['5xx']} 5xx, {counts['off-schema']} off the schema"
+        )
