@@ -73,7 +73,7 @@ def test_book_button_books_once_and_drill_down_shows_inputs(as_person, db_sessio
 
 
 def test_unmapped_batches_are_shown_as_unmapped(as_person, db_session):
-    close(db_session, register(db_session, material="100202"), who="alice", operation="R5")
+    close(db_session, register(db_session, material="100210"), who="alice", operation="R5")
     html = as_person("mia").get("/carbon/credits").get_data(as_text=True)
     assert "unmapped" in html and "no reviewed material mapping" in html
 
