@@ -160,3 +160,13 @@ def test_an_offer_sent_twice_with_one_key_is_listed_once(api, db_session):
     other = alice.post("/api/v1/offers", {**OFFER, "tonnes": 11}, key="offer-2026-0001")
     assert other.status_code == 422 and other.get_json()["field"] == "Idempotency-Key"
     assert count(db_session, Offer) == 1
+
+
+def test_amounts_written_as_strings_are_read_in_the_language_of_the_request(api):
+    german = api("alice").post(
+        "/api/v1/offers", {**OFFER, "tonnes": "10,5"}, headers={"Accept-Language": "de"}
+    )
+    assert german.status_code == 201, german.get_json()
+    assert german.get_json()["mass_g"] == 10_500_000  # 10,5 t in German is 10.5 t
+    english = api("alice").post("/api/v1/offers", {**OFFER, "tonnes": "10,5"})
+    assert english.status_code == 422 and english.get_json()["field"] == "tonnes"
