@@ -100,12 +100,12 @@ def test_energy_recovery_is_never_credited(app, db_session):
 
 
 def test_unmapped_material_is_shown_and_never_credited(db_session):
-    code = register(db_session, material="100202", quantity="5")  # steel slag: no reviewed mapping
+    code = register(db_session, material="100210", quantity="5")  # mill scale: no reviewed mapping
     close(db_session, code, who="alice", operation="R5")
     assert credits.book_credits(db_session) is None
     (found,) = credits.pending(db_session)
     assert found.mapping.material is None and found.reasons == ["unmapped"]
-    assert factors.mapping("100202").material is None
+    assert factors.mapping("100210").material is None
     assert entries(db_session) == 0
 
 

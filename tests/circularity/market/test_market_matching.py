@@ -32,7 +32,7 @@ def road_km(a, b) -> float:
 def test_the_factors_shipped_are_defras():
     assert benefits.benefit("170405").kgco2e_per_t == pytest.approx(SCRAP)
     assert benefits.transport().kgco2e_per_tkm == HGV
-    assert benefits.benefit("100202").no_factor_reason == "unmapped"  # slag: no DEFRA row
+    assert benefits.benefit("100210").no_factor_reason == "unmapped"  # mill scale: no DEFRA row
     assert benefits.benefit("150103").no_factor_reason == "blank"  # wood: no closed-loop factor
 
 
@@ -42,10 +42,10 @@ def test_instance_built_from_the_database(db_session):
     steel, recycler = company_id(db_session, "Steelworks"), company_id(db_session, "Recycler")
     o1 = offer(db_session, tonnes="7", period="week")
     offer(db_session, who="carl", material="150103", tonnes="5", period="lot")
-    offer(db_session, who="carl", material="100202", tonnes="60", period="month")
+    offer(db_session, who="carl", material="100210", tonnes="60", period="month")
     gone = offer(db_session, tonnes="99")
     listings.withdraw(db_session, person(db_session, "alice"), "offer", gone.id)
-    d1 = demand(db_session, accepts="170405, 150103, 100202", tonnes="8", max_distance_km="20")
+    d1 = demand(db_session, accepts="170405, 150103, 100210", tonnes="8", max_distance_km="20")
     demand(db_session, who="carl", accepts="150103", tonnes="3")  # only a material without factor
     instance, excluded = matching.build_instance(db_session)
     assert instance == {
@@ -84,7 +84,7 @@ def test_instance_built_from_the_database(db_session):
     }
     assert [(e["material"], e["reason"], e["tonnes"]) for e in excluded] == [
         ("150103", "no_factor_blank", 5.0),
-        ("100202", "no_factor_unmapped", 60.0),
+        ("100210", "no_factor_unmapped", 60.0),
     ]
 
 
@@ -127,10 +127,10 @@ def test_the_optimum_is_not_the_greedy_choice(db_session):
 def test_run_page_explains_what_is_left_and_gives_no_guessed_credit(as_person, db_session):
     offer(db_session, who="alice", tonnes="10")
     offer(
-        db_session, who="carl", material="100202", tonnes="60"
-    )  # slag: no reviewed DEFRA material
+        db_session, who="carl", material="100210", tonnes="60"
+    )  # mill scale: no reviewed DEFRA material
     offer(db_session, who="carl", material="150103", tonnes="4")  # wood: DEFRA has no closed-loop
-    demand(db_session, who="bob", accepts="170405, 100202, 150103", tonnes="6")
+    demand(db_session, who="bob", accepts="170405, 100210, 150103", tonnes="6")
     client = as_person("cora")
     page = client.get("/market/overview").get_data(as_text=True)
     token = re.search(r'name="client_token" value="([^"]+)"', page).group(1)
@@ -254,7 +254,7 @@ def test_roles(as_person, db_session):
 
 def test_overview_by_material_and_company(as_person, db_session):
     offer(db_session, tonnes="7", period="week")
-    demand(db_session, accepts="170405, 100202", tonnes="12", period="year")
+    demand(db_session, accepts="170405, 100210", tonnes="12", period="year")
     html = as_person("mia").get("/market/overview").get_data(as_text=True)
     table = re.search(r'<table id="by-material">.*?</table>', html, re.S).group(0)
     assert "<td>30.0</td><td>1.0</td>" in table  # 7 t/week = 30 t/30 days; 12 t/year = 1 t
