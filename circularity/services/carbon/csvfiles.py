@@ -8,6 +8,7 @@ the header being row 1), the column and the problem.
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from flask_babel import gettext
@@ -110,10 +111,15 @@ def _rows(
     return rows
 
 
+#: A number in a file: a decimal point, no grouping, an exponent allowed (spreadsheets write
+#: small factors as 1.5E-05). A comma is refused, never guessed: "1,250" is 1250 to an
+#: English reader and 1.25 to a German one.
+FILE_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?")
+
+
 def number(text: str) -> float | None:
-    """A finite float from a cell, or None."""
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
+    """A finite float from a cell written as FILE_NUMBER, or None."""
+    if not FILE_NUMBER.fullmatch(text):
         return None
-    return value if value == value and abs(value) != float("inf") else None
+    value = float(text)
+    return value if abs(value) != float("inf") else None

@@ -79,3 +79,15 @@ def test_the_cli_exits_2_with_the_row_and_writes_nothing(db_session, database_ur
     assert "Traceback" not in result.output
     assert "row 3, -: A cell is longer than 1000 characters." in result.output
     assert db_session.exec(select(func.count()).select_from(InventoryEntry)).one() == 0
+
+
+def test_a_file_number_with_a_comma_is_refused_not_guessed(db_session):
+    mia = person(db_session, "mia")
+    for cell in ("1,250", "1.250,5", "1_000", "0x10", "nan"):
+        data = f'area,year,month,tco2e\nenergy,2026,3,"{cell}"\n'
+        with pytest.raises(RejectedFile) as caught:
+            balance.import_inventory(db_session, mia, data)
+        assert [(p.row, p.column) for p in caught.value.problems] == [(2, "tco2e")], cell
+    good = "area,year,month,tco2e\nenergy,2026,3,1250.5\nindustry,2026,3,1.5E+02\n"
+    assert balance.import_inventory(db_session, mia, good) == 2
+    assert balance.inventory(db_session)[("industry", 2026, 3)].tco2e == 150.0
