@@ -24,6 +24,7 @@ LABELS = {
     "accepts": _l("Materials accepted"),
     "active": _l("Active"),
     "address": _l("Address"),
+    "amount": _l("Amount"),
     "area": _l("Key area"),
     "available_from": _l("Available from"),
     "available_until": _l("Available until"),
@@ -43,12 +44,16 @@ LABELS = {
     "destination": _l("Destination company"),
     "distance_km": _l("Road distance (km)"),
     "edition": _l("Edition"),
+    "electricity_mwh": _l("Electricity bought (MWh)"),
     "email": _l("Email"),
     "end": _l("Period end"),
     "exchange": _l("Exchange"),
+    "factor": _l("Factor (kg CO2e per unit)"),
     "factor_set": _l("Factor set"),
     "file": _l("File"),
     "gln": _l("GLN (Global Location Number)"),
+    "grid": _l("Grid emission factor"),
+    "inputs": _l("Activity data"),
     "key": _l("Key"),
     "lat": _l("Latitude"),
     "licence": _l("Licence"),
@@ -82,26 +87,29 @@ LABELS = {
     "unit": _l("Unit"),
     "user": _l("Person"),
     "vehicle": _l("Vehicle"),
+    "what": _l("Fuel or input"),
     "version": _l("Batch version"),
     "year": _l("Year"),
 }
-_INDEXED = re.compile(r"^(outputs|parts)\[(\d+)\](?:\.(\w+))?$")
+_INDEXED = re.compile(r"^(outputs|parts|fuels)\[(\d+)\](?:\.(\w+))?$")
+_ROWS = {
+    "outputs": _l("Output %(n)d"),
+    "parts": _l("Part %(n)d"),
+    "fuels": _l("Fuel %(n)d"),
+}
 
 
 def label(field: str | None) -> str:
     """The words a form shows for ``field``: "Road distance (km)" for ``distance_km``,
-    "Output 2: quantity" for ``outputs[1].quantity``; an unknown name is shown as it is."""
+    "Output 2: Quantity" for ``outputs[1].quantity``; an unknown name is shown as it is.
+    The part keeps its capitals: German writes every noun with one ("Ausgabe 2: Menge")."""
     if not field:
         return ""
     indexed = _INDEXED.match(field)
     if indexed:
         kind, index, part = indexed.groups()
-        row = (
-            _l("Output %(n)d", n=int(index) + 1)
-            if kind == "outputs"
-            else _l("Part %(n)d", n=int(index) + 1)
-        )
-        return f"{row}: {str(LABELS.get(part, part)).lower()}" if part else str(row)
+        row = str(_ROWS[kind]) % {"n": int(index) + 1}
+        return f"{row}: {LABELS.get(part, part)}" if part else row
     return str(LABELS.get(field, field))
 
 

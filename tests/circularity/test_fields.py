@@ -56,6 +56,6 @@ def test_tabs_line_breaks_and_other_scripts_are_text():
 
 def test_fields_are_named_in_words():
     assert fields.label("distance_km") == "Road distance (km)"
-    assert fields.label("outputs[1].quantity") == "Output 2: quantity"
+    assert fields.label("outputs[1].quantity") == "Output 2: Quantity"
     assert fields.label("parts[0]") == "Part 1"
     assert InvalidInput("Enter a number.", "max_distance_km").label == "Maximum distance (km)"

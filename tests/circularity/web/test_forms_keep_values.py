@@ -49,7 +49,7 @@ def test_close_keeps_units_and_bases_of_its_outputs(as_person, batch):
 def test_an_output_with_a_material_and_no_quantity_is_refused(as_person, batch, db_session):
     sent = {"operation": "R4", "output-0-material": "19 12 02", "output-0-unit": "t"}
     response = send(as_person("alice"), f"/b/{batch}/close", sent)
-    assert "Output 1: quantity" in response.get_data(as_text=True)
+    assert "Output 1: Quantity" in response.get_data(as_text=True)
 
 
 def test_correct_keeps_its_unit(as_person, batch):
