@@ -140,5 +140,9 @@ class InventoryEntry(SQLModel, table=True):
     # An example figure (the demo park's), never a real inventory: every page and export that
     # shows it says so.
     illustrative: bool = False
+    # JSON, empty for a typed total: the activity data the figure was computed from
+    # (services/carbon/activity.py), each input with its amount, unit, factor and the factor's
+    # source, as recorded.
+    inputs: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     user_id: int = Field(foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)

@@ -14,7 +14,7 @@ from circularity.db import get_session
 from circularity.models import INVENTORY_AREAS
 from circularity.roles import requires
 from circularity.services import catalogue
-from circularity.services.carbon import balance, credits, factors, pages
+from circularity.services.carbon import activity, balance, credits, factors, pages
 from circularity.services.errors import ServiceError
 from circularity.web.confirm import ask_first
 from circularity.web.rendering import render
@@ -37,6 +37,9 @@ def _balance_page(status: int = 200, error: ServiceError | None = None, form_nam
         page=pages.balance_page(get_session()),
         areas=INVENTORY_AREAS,
         per_person=f"{balance.MAX_T_PER_PERSON_YEAR:g}",
+        grids=activity.grid_factors().values(),
+        fuel_rows=FUEL_ROWS,
+        inputs_of=activity.recorded_inputs,
     )
 
 
@@ -65,6 +68,46 @@ def record_inventory():
     except ServiceError as error:
         return _balance_page(error.status, error, "inventory")
     flash(_("Inventory figure recorded."))
+    return redirect(url_for("carbon.index"), code=303)
+
+
+#: Fuel lines the activity form shows; empty ones are left out.
+FUEL_ROWS = 3
+FUEL_FIELDS = ("what", "amount", "unit", "factor", "source")
+
+
+def _activity_inputs(form) -> list[activity.Input]:
+    """Electricity if an amount was typed, and every fuel line with anything in it."""
+    inputs = []
+    if (form.get("electricity_mwh") or "").strip():
+        inputs.append(activity.electricity(form.get("electricity_mwh"), form.get("grid")))
+    columns = [form.getlist(f"fuel_{name}")[:FUEL_ROWS] for name in FUEL_FIELDS]
+    for row, values in enumerate(zip(*columns, strict=False)):
+        if any((v or "").strip() for v in values):
+            inputs.append(activity.fuel(*values, row=row))
+    return inputs
+
+
+@bp.post("/inventory/activity")
+@requires("carbon")
+def record_activity():
+    """A figure computed from activity data: electricity times a grid factor, fuels times
+    the factors the person cites."""
+    form = request.form
+    try:
+        activity.record(
+            get_session(),
+            current_user,
+            area=form.get("area"),
+            year=form.get("year"),
+            month=form.get("month"),
+            inputs=_activity_inputs(form),
+            source=form.get("source", ""),
+            confirmed=form.get("confirmed") == "yes",
+        )
+    except ServiceError as error:
+        return _balance_page(error.status, error, "activity")
+    flash(_("Inventory figure recorded from its activity data."))
     return redirect(url_for("carbon.index"), code=303)
 
 

@@ -27,6 +27,7 @@ from circularity.services import fields
 from circularity.services.carbon import credits
 from circularity.services.carbon.csvfiles import BadValue, Problem, RejectedFile, number, read_rows
 from circularity.services.errors import InvalidInput
+from circularity.services.numbers import parse_number
 from circularity.times import local
 from mfa import emissions as em
 
@@ -111,11 +112,16 @@ def record_inventory(
     source: str = "",
     confirmed: bool = False,
     illustrative: bool = False,
+    inputs: str = "",
 ) -> InventoryEntry:
     """Enter one figure; it replaces (and keeps) any earlier figure of the area and period.
 
-    A figure beyond any district's raises NeedsConfirmation unless ``confirmed``.
+    A figure beyond any district's raises NeedsConfirmation unless ``confirmed``. ``inputs``
+    is the activity data it was computed from (services/carbon/activity.py), as JSON.
     """
+    # Typed in a form: read as the person's language writes numbers ("1,250" is 1250 in
+    # English, refused in German), never by the files' rule.
+    tco2e = float(parse_number(tco2e, "tco2e", minimum=0))
     problems, values = _check(area, year, month, tco2e)
     if problems:
         column, message = problems[0]
@@ -126,6 +132,7 @@ def record_inventory(
     source = fields.optional_text(source, "source", 300)
     with write_transaction(session):
         entry = _entry(user, values, source, illustrative)
+        entry.inputs = inputs
         session.add(entry)
     return entry
 
