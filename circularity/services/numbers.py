@@ -16,6 +16,7 @@ from babel import Locale
 from babel.numbers import (
     NumberFormatError,
     format_decimal,
+    format_scientific,
     get_decimal_symbol,
     get_group_symbol,
 )
@@ -106,3 +107,18 @@ def _misread(text: str, field: str, locale: Locale) -> InvalidInput:
 
 def _shown(bound: Decimal | int) -> str:
     return format_decimal(Decimal(bound), locale=current_locale())
+
+
+#: Beyond this a number in a message is shown in scientific notation: 1e300 written out is
+#: three hundred digits.
+SCIENTIFIC_FROM = Decimal(10) ** 15
+
+
+def shown(value: float | Decimal | int) -> str:
+    """A number for a message, as the reader's locale writes it: "12,000,000" in English,
+    "12.000.000" in German, "0.0042"; "1E300" or "1.5E-7" for a number too long to write out."""
+    number = Decimal(str(value))
+    locale = current_locale()
+    if abs(number) >= SCIENTIFIC_FROM or 0 < abs(number) < Decimal("1e-6"):
+        return format_scientific(number, format="0.###E0", locale=locale)
+    return format_decimal(number, format="#,##0.######", locale=locale)

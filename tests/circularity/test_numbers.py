@@ -7,7 +7,7 @@ from flask_babel import force_locale
 
 from circularity import create_app
 from circularity.services.errors import InvalidInput
-from circularity.services.numbers import parse_number
+from circularity.services.numbers import parse_number, shown
 
 CASES = [
     # locale, typed, read as (None: refused)
@@ -102,3 +102,20 @@ def test_numbers_from_json_or_the_cli_are_taken_as_they_are():
     for bad in (float("nan"), float("inf"), True):
         with pytest.raises(InvalidInput):
             parse_number(bad, "tonnes")
+
+
+@pytest.mark.parametrize(
+    "locale, value, written",
+    [
+        ("en", 12000001, "12,000,001"),
+        ("de", 12000001, "12.000.001"),
+        ("zh_Hans", 12000001, "12,000,001"),
+        ("de", 0.0042, "0,0042"),
+        ("en", 1e300, "1E300"),
+        ("en", 1.5e-7, "1.5E-7"),
+        ("de", -3.25, "-3,25"),
+    ],
+)
+def test_numbers_in_messages_are_written_as_the_reader_writes_them(app, locale, value, written):
+    with app.test_request_context(headers={"Accept-Language": locale.replace("_", "-")}):
+        assert shown(value) == written

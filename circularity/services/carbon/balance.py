@@ -27,7 +27,7 @@ from circularity.services import fields
 from circularity.services.carbon import credits
 from circularity.services.carbon.csvfiles import BadValue, Problem, RejectedFile, number, read_rows
 from circularity.services.errors import InvalidInput
-from circularity.services.numbers import parse_number
+from circularity.services.numbers import parse_number, shown
 from circularity.times import local
 from mfa import emissions as em
 
@@ -68,9 +68,9 @@ def _beyond(values: tuple) -> str | None:
     return gettext(
         "%(t)s t CO2e is more than %(per)s t a person a year for %(people)s people, beyond any "
         "district's emissions in one key area: check the unit, then confirm.",
-        t=f"{amount:,.0f}",
-        per=f"{MAX_T_PER_PERSON_YEAR:g}",
-        people=f"{int(setting('DISTRICT_POPULATION')):,}",
+        t=shown(round(amount)),
+        per=shown(MAX_T_PER_PERSON_YEAR),
+        people=shown(int(setting("DISTRICT_POPULATION"))),
     )
 
 

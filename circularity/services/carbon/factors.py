@@ -27,6 +27,7 @@ from circularity.services.carbon.csvfiles import Problem, RejectedFile, number, 
 from circularity.services.catalogue import DATA, materials
 from circularity.services.errors import InvalidInput, NotFound
 from circularity.services.fields import required_text
+from circularity.services.numbers import shown
 from mfa import emissions as em
 
 FACTORS = DATA / "factors"
@@ -428,9 +429,9 @@ def _bound_problems(number_: int, value: float, kind: str, confirmed: bool) -> l
                 "value",
                 gettext(
                     "%(value)s %(unit)s cannot be a factor (no material reaches %(bound)s).",
-                    value=f"{value:g}",
+                    value=shown(value),
                     unit=em.CANONICAL_UNIT[kind],
-                    bound=f"{refused:g}",
+                    bound=shown(refused),
                 ),
             )
         ]
@@ -442,9 +443,9 @@ def _bound_problems(number_: int, value: float, kind: str, confirmed: bool) -> l
                 gettext(
                     "%(value)s %(unit)s is beyond any material's factor (above %(bound)s): "
                     "check the unit, then import again with the confirmation ticked.",
-                    value=f"{value:g}",
+                    value=shown(value),
                     unit=em.CANONICAL_UNIT[kind],
-                    bound=f"{held:g}",
+                    bound=shown(held),
                 ),
             )
         ]
