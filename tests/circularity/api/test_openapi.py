@@ -53,3 +53,11 @@ def test_the_docs_page_is_served_from_this_site_alone(client):
     assert "img-src 'self';" in other and "data:" not in other
     with client.get("/static/vendor/swagger-ui-5.35.0.css") as style:
         assert style.status_code == 200
+
+
+def test_the_docs_page_names_its_language_as_a_valid_tag(client):
+    html = client.get("/api/v1/docs", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(
+        as_text=True
+    )
+    # BCP 47 writes the script subtag with a hyphen: "zh_Hans" is no language tag.
+    assert '<html lang="zh-Hans">' in html
