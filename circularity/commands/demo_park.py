@@ -3,7 +3,10 @@
 Everything is written through the same services people use, so the demo's events are
 hash-chained, mass-conserving and verifiable like real ones. Company names are invented;
 sectors, locations (31.4-31.7 N, 121.0-121.3 E), List-of-Waste codes and treatment routes
-are chosen to be plausible for such a park. A fixed seed makes every demo the same.
+are chosen to be plausible for such a park, and docs/demo.md gives the sources of its scales:
+no truck carries more than GB 1589-2016 allows, every treatment that produces residues records
+them, and the district inventory it enters is an illustrative figure, labelled so everywhere.
+A fixed seed makes every demo the same.
 """
 
 import math
@@ -13,10 +16,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
+from circularity.config import setting
 from circularity.models import Company, User
 from circularity.services import accounts, catalogue, custody
+from circularity.services.carbon import balance
 from circularity.services.custody import access
 from circularity.services.market import listings
+from circularity.times import local
 
 DEMO_PASSWORD = "circularity-demo"
 SEED = 2028
@@ -30,6 +36,7 @@ class Site:
     sector: str
     lat: float
     lon: float
+    kind: str = "producer"  # COMPANY_KINDS: producer, recycler or waste_management
 
 
 SITES = [
@@ -54,21 +61,43 @@ SITES = [
     Site("logi2", "Zhenghe Cold Chain (demo)", "logistics", 31.571, 121.203),
     Site("build", "Taicang Urban Construction (demo)", "construction", 31.489, 121.163),
     Site("build2", "Riverside Precast Concrete (demo)", "construction", 31.532, 121.224),
-    Site("recyc", "Taicang Resource Recycling (demo)", "recycling", 31.575, 121.152),
-    Site("recyc2", "Green Fibre Recovery (demo)", "recycling", 31.519, 121.098),
+    Site("recyc", "Taicang Resource Recycling (demo)", "recycling", 31.575, 121.152, "recycler"),
+    Site("recyc2", "Green Fibre Recovery (demo)", "recycling", 31.519, 121.098, "recycler"),
     Site("cement", "Yangtze Cement (demo)", "cement", 31.662, 121.241),
     Site("wwtp", "Taicang Wastewater Treatment (demo)", "wastewater treatment", 31.493, 121.183),
     Site("power", "Port Power Station (demo)", "energy", 31.655, 121.205),
-    Site("wte", "Taicang Waste-to-Energy (demo)", "waste-to-energy", 31.594, 121.081),
+    Site(
+        "wte",
+        "Taicang Waste-to-Energy (demo)",
+        "waste-to-energy",
+        31.594,
+        121.081,
+        "waste_management",
+    ),
     Site(
         "haz",
         "Jiangsu Hazardous Waste Services (demo)",
         "hazardous waste treatment",
         31.627,
         121.274,
+        "waste_management",
     ),
-    Site("bio", "Taicang Organic Recycling (demo)", "composting and digestion", 31.538, 121.061),
-    Site("landfill", "Taicang Sanitary Landfill (demo)", "landfill", 31.418, 121.027),
+    Site(
+        "bio",
+        "Taicang Organic Recycling (demo)",
+        "composting and digestion",
+        31.538,
+        121.061,
+        "recycler",
+    ),
+    Site(
+        "landfill",
+        "Taicang Sanitary Landfill (demo)",
+        "landfill",
+        31.418,
+        121.027,
+        "waste_management",
+    ),
 ]
 
 
@@ -86,32 +115,80 @@ class Stream:
     outputs: tuple = ()  # (material, share) of what the treatment yields as new batches
 
 
+# A treatment's outputs add up to what it treated: what is not product is recorded as its
+# residue (19 12 12 from sorting and shredding, still bottoms, acid tars, the phases of an
+# emulsion split), so no mass leaves a treatment unaccounted. The shares are the demo's own
+# illustrative yields (docs/demo.md), not measured figures.
 STREAMS = [
     Stream("steel", "100202", 60.0, 7, "cement", "R5"),
     Stream("steel", "100210", 12.0, 14, "steel2", "R4"),
     Stream(
         "steel2", "120101", 8.0, 10, "recyc", "R4", outputs=(("191202", 0.92), ("191212", 0.08))
     ),
-    Stream("chem", "070104", 3.0, 14, "haz", "R2", outputs=(("070104", 0.85),)),
+    Stream("chem", "070104", 3.0, 14, "haz", "R2", outputs=(("070104", 0.85), ("070108", 0.15))),
     Stream("chem", "150110", 1.2, 21, "haz", "D10"),
     Stream("chem2", "080111", 0.8, 21, "haz", "D10"),
     Stream("chem3", "070108", 1.5, 28, "haz", "D10"),
-    Stream("food", "020304", 6.0, 7, "bio", "R3"),
-    Stream("food", "150102", 0.9, 14, "recyc", "R3", "estimated", (("191204", 0.88),)),
-    Stream("food2", "020304", 2.5, 10, "bio", "R3"),
+    # Dairy and bakery: "materials unsuitable for consumption or processing" of their own
+    # sub-chapters of the List of Waste (02 05 dairy, 02 06 baking and confectionery).
+    Stream("food", "020501", 6.0, 7, "bio", "R3"),
+    Stream(
+        "food", "150102", 0.9, 14, "recyc", "R3", "estimated", (("191204", 0.88), ("191212", 0.12))
+    ),
+    Stream("food2", "020601", 2.5, 10, "bio", "R3"),
+    # Rice husk (02 03 04, cereals processing) burnt as a biomass fuel.
     Stream("food3", "020304", 4.0, 14, "power", "R1", "estimated"),
     Stream("paper", "030307", 9.0, 10, "wte", "R1"),
     Stream("paper", "030305", 14.0, 14, "cement", "R1", "estimated"),
-    Stream("paper2", "030310", 5.0, 14, "recyc2", "R3", outputs=(("191201", 0.9),)),
-    Stream("elec", "160214", 1.5, 21, "recyc", "R4", outputs=(("191202", 0.55), ("191204", 0.3))),
-    Stream("elec2", "150101", 2.0, 10, "recyc2", "R3", outputs=(("191201", 0.95),)),
-    Stream("elec3", "110109", 0.6, 28, "haz", "D9"),
-    Stream("auto", "120101", 10.0, 7, "recyc", "R4", outputs=(("191202", 0.95),)),
-    Stream("auto", "130205", 0.8, 28, "haz", "R9", outputs=(("130205", 0.7),)),
-    Stream("auto2", "120103", 2.0, 14, "recyc", "R4", outputs=(("191203", 0.93),)),
-    Stream("auto3", "120109", 1.8, 21, "haz", "D9"),
-    Stream("auto4", "150103", 3.0, 14, "recyc2", "R3", "estimated", (("191207", 0.9),)),
-    Stream("logi", "150103", 4.0, 10, "recyc2", "R3", "estimated", (("191207", 0.9),)),
+    Stream("paper2", "030310", 5.0, 14, "recyc2", "R3", outputs=(("191201", 0.9), ("191212", 0.1))),
+    Stream(
+        "elec",
+        "160214",
+        1.5,
+        21,
+        "recyc",
+        "R4",
+        outputs=(("191202", 0.55), ("191204", 0.3), ("191212", 0.15)),
+    ),
+    Stream(
+        "elec2", "150101", 2.0, 10, "recyc2", "R3", outputs=(("191201", 0.95), ("191212", 0.05))
+    ),
+    # Physico-chemical treatment (D9) ends in residues disposed of by D1-D12: the sludge is
+    # stabilised (19 03 04*) for the secure landfill cell; an emulsion splits into an oil
+    # concentrate (19 02 07*, burnt), a sludge and a treated water phase (16 10 02).
+    Stream("elec3", "110109", 0.6, 28, "haz", "D9", outputs=(("190304", 1.0),)),
+    Stream("auto", "120101", 10.0, 7, "recyc", "R4", outputs=(("191202", 0.95), ("191212", 0.05))),
+    Stream("auto", "130205", 0.8, 28, "haz", "R9", outputs=(("130205", 0.7), ("191102", 0.3))),
+    Stream("auto2", "120103", 2.0, 14, "recyc", "R4", outputs=(("191203", 0.93), ("191212", 0.07))),
+    Stream(
+        "auto3",
+        "120109",
+        1.8,
+        21,
+        "haz",
+        "D9",
+        outputs=(("190207", 0.1), ("190304", 0.05), ("161002", 0.85)),
+    ),
+    Stream(
+        "auto4",
+        "150103",
+        3.0,
+        14,
+        "recyc2",
+        "R3",
+        "estimated",
+        (("191207", 0.9), ("191212", 0.1)),
+    ),
+    Stream(
+        "logi",
+        "150103",
+        4.0,
+        10,
+        "recyc2",
+        "R3",
+        "estimated",
+        (("191207", 0.9), ("191212", 0.1)),
+    ),
     Stream("logi", "160103", 5.0, 28, "cement", "R1"),
     Stream("logi2", "150102", 1.5, 14, "wte", "R1", "estimated"),
     Stream("build", "170107", 40.0, 7, "build2", "R5"),
@@ -124,17 +201,34 @@ STREAMS = [
     Stream("wte", "190112", 18.0, 7, "landfill", "D1"),
 ]
 
-# Secondary materials the recyclers send on, and to whom.
+# Secondary materials and residues the treatments send on, and to whom; a treatment's own
+# site closes what it disposes of itself (the hazardous-waste centre burns and landfills).
+# Sorting residues are burnt for energy: Suzhou sends residual waste to incineration, not
+# landfill, since 2019 (docs/carbon.md, "Baselines").
 ONWARD = {
     "191202": ("steel", "R4"),
     "191203": ("steel2", "R4"),
     "191201": ("paper", "R3"),
     "191204": ("wte", "R1"),
     "191207": ("wte", "R1"),
-    "191212": ("landfill", "D1"),
+    "191212": ("wte", "R1"),
     "070104": ("chem", "R2"),
     "130205": ("auto", "R9"),
+    "070108": ("haz", "D10"),
+    "191102": ("haz", "D10"),
+    "190207": ("haz", "D10"),
+    "190304": ("haz", "D5"),
+    # The treated water phase is discharged under the centre's permit (release to water).
+    "161002": ("haz", "D6"),
 }
+
+#: Tonnes one truck carries at most. GB 1589-2016 caps a six-axle tractor-semitrailer at 49 t
+#: gross; a bulk combination weighs about 15-19 t empty (docs/demo.md, check per vehicle), so
+#: 30 t of load keeps every truck within 49 t. A larger batch is split into loads first.
+MAX_LOAD_T = 30.0
+#: Why a receiver weighed another mass than the sender, by the sign of the difference.
+REASONS_LESS = ("weighbridge reading differs", "moisture loss in transit", "spillage at loading")
+REASONS_MORE = ("weighbridge reading differs", "rain absorbed in transit")
 
 
 def _hazardous(code: str) -> bool:
@@ -158,6 +252,7 @@ class _Seeder:
         self.sites = {s.key: s for s in SITES}
         self.ids: dict[str, int] = {}
         self.staff: dict[str, User] = {}
+        self.people: dict[str, User] = {}
         self.counter = 0
 
     def client_id(self) -> str:
@@ -174,6 +269,7 @@ class _Seeder:
                 lat=site.lat,
                 lon=site.lon,
                 address="Taicang, Jiangsu",
+                kind=site.kind,
             )
             self.ids[site.key] = company.id
             email = f"{site.key}@demo.circularity"
@@ -187,7 +283,7 @@ class _Seeder:
             )
             logins[site.key] = email
         for role in ("coordinator", "management", "admin"):
-            accounts.create_user(
+            self.people[role] = accounts.create_user(
                 self.session,
                 email=f"{role}@demo.circularity",
                 name=f"Demo {role}",
@@ -203,8 +299,35 @@ class _Seeder:
     def tonnes(self, mean: float) -> str:
         return f"{max(mean * self.rng.lognormvariate(0, 0.25), 0.05):.3f}"
 
+    def loads(self, code: str, holder: str, day: float) -> list[str]:
+        """The batch as truckloads of at most MAX_LOAD_T: equal parts split off, the last
+        part left in the batch itself."""
+        batch = access.get_batch(self.session, self.staff[holder], code)
+        count = math.ceil(batch.mass_g / (MAX_LOAD_T * 1e6))
+        if count <= 1:
+            return [code]
+        part = f"{batch.mass_g // count / 1000:.3f}"
+        outcome = custody.split(
+            self.session,
+            self.staff[holder],
+            code,
+            parts=[(part, "kg")] * (count - 1),
+            client_event_id=self.client_id(),
+            event_time=self.when(day),
+        )
+        return [*outcome.batch_codes[1:], code]
+
     def deliver(self, code: str, sender: str, receiver: str, day: float, hazardous: bool):
-        """Ship a batch and, unless it is still on the road, receive it (sometimes short)."""
+        """Ship a batch in truckloads and receive those no longer on the road (sometimes
+        weighed otherwise); returns the codes received."""
+        received = []
+        for load in self.loads(code, sender, day - 0.05):
+            if self.deliver_load(load, sender, receiver, day, hazardous):
+                received.append(load)
+        return received
+
+    def deliver_load(self, code: str, sender: str, receiver: str, day: float, hazardous: bool):
+        """Ship one truckload and, unless it is still on the road, receive it."""
         a, b = self.sites[sender], self.sites[receiver]
         custody.ship(
             self.session,
@@ -225,9 +348,8 @@ class _Seeder:
         received, reason = sent, ""
         if self.rng.random() < 0.12:  # the receiver's weighbridge disagrees now and then
             received = int(sent * (1 + self.rng.uniform(-0.06, 0.02)))
-            reason = self.rng.choice(
-                ["weighbridge reading differs", "moisture loss in transit", "spillage at loading"]
-            )
+            if received != sent:
+                reason = self.rng.choice(REASONS_MORE if received > sent else REASONS_LESS)
         return custody.receive(
             self.session,
             self.staff[receiver],
@@ -255,10 +377,10 @@ class _Seeder:
             )
             code = outcome.primary_code
             ship_day = day + self.rng.uniform(0.5, 3)
-            if ship_day < DAYS and self.deliver(
-                code, stream.site, stream.receiver, ship_day, _hazardous(stream.material)
-            ):
-                self.treat(code, stream, ship_day + self.rng.uniform(1, 6))
+            if ship_day < DAYS:
+                hazardous = _hazardous(stream.material)
+                for load in self.deliver(code, stream.site, stream.receiver, ship_day, hazardous):
+                    self.treat(load, stream, ship_day + self.rng.uniform(1, 6))
             day += stream.every_days * self.rng.uniform(0.7, 1.3)
 
     def treat(self, code: str, stream: Stream, day: float) -> None:
@@ -266,9 +388,12 @@ class _Seeder:
             return
         receiver = self.staff[stream.receiver]
         batch = access.get_batch(self.session, receiver, code)
+        grams = [int(batch.mass_g * share) for _material, share in stream.outputs]
+        if grams and abs(sum(share for _m, share in stream.outputs) - 1) < 1e-9:
+            grams[-1] = batch.mass_g - sum(grams[:-1])  # the rounding grams, not lost
         outputs = [
-            (material, f"{int(batch.mass_g * share) / 1000:.3f}", "kg", "weighed")
-            for material, share in stream.outputs
+            (material, f"{g / 1000:.3f}", "kg", "weighed")
+            for (material, _share), g in zip(stream.outputs, grams, strict=True)
         ]
         outcome = custody.close(
             self.session,
@@ -288,12 +413,12 @@ class _Seeder:
         if target is None or day >= DAYS:
             return
         receiver, operation = target
-        if receiver == holder:
+        onward = Stream(holder, batch.material_code, 0, 1, receiver, operation)
+        if receiver == holder:  # disposed of on its own site
+            self.treat(code, onward, day)
             return
-        if self.deliver(code, holder, receiver, day, _hazardous(batch.material_code)):
-            self.treat(
-                code, Stream(holder, batch.material_code, 0, 1, receiver, operation), day + 2
-            )
+        for load in self.deliver(code, holder, receiver, day, _hazardous(batch.material_code)):
+            self.treat(load, onward, day + 2)
 
     def splits_and_merges(self) -> None:
         """A few of the other operations, as staff use them."""
@@ -386,6 +511,44 @@ def list_market(seeder: "_Seeder") -> None:
         )
 
 
+#: China's fossil CO2 in 2022, 11.4 Gt (Global Carbon Budget 2022, Friedlingstein et al.,
+#: Earth Syst. Sci. Data 14:4811-4900; the figure services/carbon/balance.py bounds with), over
+#: its 1,411.75 million people at the end of 2022 (National Bureau of Statistics, Statistical
+#: Communiqué on the 2022 National Economic and Social Development): 8.075 t CO2 a person.
+NATIONAL_T_CO2_PER_PERSON = 11.4e9 / 1_411.75e6
+DEMO_INVENTORY_AREA = "energy"
+
+
+def demo_inventory_source(people: int) -> str:
+    """The source text of the demo's inventory figure: what it is, and what it is not."""
+    return (
+        f"ILLUSTRATIVE demo figure, not Taicang's inventory: China's fossil CO2 per person "
+        f"(11.4 Gt in 2022, Global Carbon Budget 2022; 1,411.75 million people, NBS) = "
+        f"{NATIONAL_T_CO2_PER_PERSON:.3f} t x {people:,} people; all under energy, as no cited "
+        f"split over the eight key areas exists"
+    )
+
+
+def record_demo_inventory(seeder: "_Seeder") -> None:
+    """One illustrative annual figure for each year the demo covers, so the balance page can
+    be seen working: scaled from the national per-person figure to the district's population
+    (DISTRICT_POPULATION, the pilot's 150,000), marked illustrative, entered under energy only
+    (the other key areas stay empty and the balance says so)."""
+    people = int(setting("DISTRICT_POPULATION"))
+    first, last = local(seeder.when(0)).year, local(seeder.now).year
+    for year in range(first, last + 1):
+        balance.record_inventory(
+            seeder.session,
+            seeder.people["management"],
+            area=DEMO_INVENTORY_AREA,
+            year=year,
+            month=0,
+            tco2e=round(NATIONAL_T_CO2_PER_PERSON * people, 1),
+            source=demo_inventory_source(people),
+            illustrative=True,
+        )
+
+
 def seed(session: Session, now: datetime | None = None, streams: list[Stream] | None = None):
     """Create the demo park in an empty database; returns the logins by company key."""
     if session.exec(select(Company)).first() is not None:
@@ -398,4 +561,5 @@ def seed(session: Session, now: datetime | None = None, streams: list[Stream] | 
         seeder.run_stream(stream)
     seeder.splits_and_merges()
     list_market(seeder)
+    record_demo_inventory(seeder)
     return logins
