@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
@@ -17,26 +18,38 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 from mfa.errors import InputError
 from mfa.masses import check_mass, check_unit
 from mfa.reconcile_io import parse_json
-from mfa.sankey import SankeyLayout, SankeyLink, colour
+from mfa.sankey import (
+    FONT_SIZE,
+    LINE_HEIGHT,
+    TEXT_INSET,
+    SankeyLayout,
+    SankeyLink,
+    colour,
+    node_lines,
+)
 
 SANKEY_FORMAT = "circularity.sankey/1"
 CSV_FIELDS = ("source", "target", "material", "value_kg", "circular")
 
 
 def to_png(
-    diagram: SankeyLayout, scale: float = 1.0, margin: float = 10, font_file: str | None = None
+    diagram: SankeyLayout,
+    scale: float = 1.0,
+    margin: float = 10,
+    font_file: str | None = None,
+    amount: Callable[[float], str] | None = None,
 ) -> bytes:
-    """The diagram as PNG bytes.
+    """The diagram as PNG bytes, drawn as the SVG is: boxes holding their labels.
 
     Labels are set in ``font_file`` (a TrueType file) when one is given, else in Pillow's
     default font, which has no Chinese glyphs: a caller with Chinese node names passes a
-    font that has them.
+    font that has them. Lines are wrapped and cut by that font's own metrics.
 
     Ribbons are filled polygons, opaque on their own layer, which is then laid over the
     background at 45 % opacity like the SVG's stroke-opacity.
     """
-    label_room = 160
-    w = int((diagram.width + 2 * margin + label_room) * scale)
+    amount = amount or (lambda kg: f"{kg:,.0f} kg")
+    w = int((diagram.width + 2 * margin) * scale)
     h = int((diagram.height + 2 * margin) * scale)
     image = Image.new("RGB", (max(w, 1), max(h, 1)), "white")
     layer = Image.new("RGBA", image.size, (255, 255, 255, 0))
@@ -54,22 +67,30 @@ def to_png(
     layer.putalpha(alpha)
     image.paste(layer, (0, 0), layer)
     draw = ImageDraw.Draw(image)
-    size = 10 * scale
+    size = FONT_SIZE * scale
     font = ImageFont.truetype(font_file, size) if font_file else ImageFont.load_default(size)
+
+    def measure(text: str) -> float:
+        return font.getlength(text) / scale
+
+    inner = diagram.node_width - 2 * TEXT_INSET
     for n in diagram.nodes.values():
         x0, y0 = xy(n.x, n.y)
         x1, y1 = xy(n.x + diagram.node_width, n.y + n.height)
-        draw.rectangle([x0, y0, x1, y1], fill="#555555")
-        label = f"{n.id} ({n.value:,.0f})"
-        draw.text((x1 + 4 * scale, (y0 + y1) / 2), label, fill="black", font=font, anchor="lm")
+        draw.rectangle([x0, y0, x1, y1], fill="#f6f6f6", outline="#555555")
+        lines = node_lines(n.label or n.id, amount(n.value), n.height, inner, measure)
+        top = n.y + (n.height - len(lines) * LINE_HEIGHT) / 2
+        for k, line in enumerate(lines):
+            at = xy(n.x + TEXT_INSET, top + (k + 1) * LINE_HEIGHT - 3)
+            draw.text(at, line, fill="#222222", font=font, anchor="ls")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()
 
 
 def _ribbon(p) -> list[list[tuple[float, float]]]:
-    """Polygons covering a link: a band between two Bézier edges, or, for a loop, one
-    rectangle per straight leg of its path."""
+    """Polygons covering a link: a band along its curves and straight parts, or, for a loop,
+    one rectangle per straight leg of its path."""
     half = p.width / 2
     if p.circular:
         legs = []
@@ -84,19 +105,28 @@ def _ribbon(p) -> list[list[tuple[float, float]]]:
                 hi = x1 if (i == 0 and x1 == ax) or (i == last and x1 == bx) else x1 + half
                 legs.append([(lo, y0 - half), (hi, y0 - half), (hi, y0 + half), (lo, y0 + half)])
             else:
-                legs.append([(x0 - half, y0 - half), (x0 + half, y0 - half),
-                             (x0 + half, y1 + half), (x0 - half, y1 + half)])  # fmt: skip
+                legs.append(
+                    [
+                        (x0 - half, y0 - half),
+                        (x0 + half, y0 - half),
+                        (x0 + half, y1 + half),
+                        (x0 - half, y1 + half),
+                    ]
+                )
         return legs
-    (x0, y0), (x1, y1) = p.points
-    xm = (x0 + x1) / 2
-    top, bottom = [], []
-    for i in range(33):
-        t = i / 32
-        a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t**3
-        x = a * x0 + b * xm + c * xm + d * x1
-        y = a * y0 + b * y0 + c * y1 + d * y1
-        top.append((x, y - half))
-        bottom.append((x, y + half))
+    line = [p.points[0]]
+    for j in range(1, len(p.points)):
+        (x0, y0), (x1, y1) = p.points[j - 1], p.points[j]
+        if j % 2 == 0:  # straight through a waypoint
+            line.append((x1, y1))
+            continue
+        xm = (x0 + x1) / 2
+        for i in range(1, 33):
+            t = i / 32
+            a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t**3
+            line.append((a * x0 + (b + c) * xm + d * x1, (a + b) * y0 + (c + d) * y1))
+    top = [(x, y - half) for x, y in line]
+    bottom = [(x, y + half) for x, y in line]
     return [top + bottom[::-1]]
 
 
@@ -107,7 +137,8 @@ def to_csv(diagram: SankeyLayout) -> str:
     writer.writerow(CSV_FIELDS)
     for p in diagram.links:
         link = p.link
-        writer.writerow([link.source, link.target, link.material, repr(link.value),
+        writer.writerow([diagram.label(link.source), diagram.label(link.target), link.material,
+                         repr(link.value),
                          "yes" if p.circular else "no"])  # fmt: skip
     return out.getvalue()
 
@@ -182,7 +213,7 @@ def to_json(diagram: SankeyLayout, unit: str = "kg") -> dict[str, Any]:
         "height": diagram.height,
         "nodes": [
             {
-                "id": n.id,
+                "id": diagram.label(n.id),
                 "column": n.column,
                 "value": n.value,
                 "x": n.x,
@@ -193,8 +224,8 @@ def to_json(diagram: SankeyLayout, unit: str = "kg") -> dict[str, Any]:
         ],
         "links": [
             {
-                "source": p.link.source,
-                "target": p.link.target,
+                "source": diagram.label(p.link.source),
+                "target": diagram.label(p.link.target),
                 "material": p.link.material,
                 "value": p.link.value,
                 "circular": p.circular,

@@ -52,7 +52,7 @@ def index():
         "analysis/index.html",
         **_context(page.period),
         page=page,
-        svg=charts.sankey(page.diagram),
+        svg=charts.sankey(page.diagram, pages.period_args(page.period)),
         scope_args=scope_args,
         view_args={**pages.period_args(page.period), **scope_args},
     )
@@ -68,9 +68,9 @@ def sankey_download(fmt: str):
     period = _period()
     scope, diagram = pages.scoped_sankey(get_session(), period, *_scope())
     if fmt == "svg":
-        body = to_svg(diagram, title=_("Material flows"))
+        body = to_svg(diagram, title=_("Material flows"), amount=charts.sankey_mass)
     elif fmt == "png":
-        body = to_png(diagram, font_file=FONT_FILE)
+        body = to_png(diagram, font_file=FONT_FILE, amount=charts.sankey_mass)
     elif fmt == "csv":
         body = csv_export.made_safe(to_csv(diagram))
     else:

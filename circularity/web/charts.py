@@ -1,16 +1,55 @@
 """Charts drawn on the server as SVG text: nothing to load from a CDN, nothing to run in the
 browser, and the same picture in every browser and in a saved page."""
 
+import re
+
+from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from circularity.services.carbon.balance import Period
-from mfa.sankey import SankeyLayout, to_svg
+from circularity.services.quantities import format_mass
+from mfa.sankey import SankeyLayout, SankeyLink, to_svg
+
+#: A company's node in the flow graph (services/analysis/records.py names them ``c<id>``).
+COMPANY_NODE = re.compile(r"c(\d+)")
 
 
-def sankey(diagram: SankeyLayout) -> str:
-    """The diagram as SVG text, or "" when it has no flows (the page says so instead)."""
-    return to_svg(diagram, title=_("Material flows")) if diagram.links else ""
+def sankey(diagram: SankeyLayout, period_args: dict[str, str]) -> str:
+    """The diagram as SVG text, or "" when it has no flows (the page says so instead).
+
+    Every ribbon links to the batches behind its flow, every company's box to the company's
+    own analysis, both for the same period; masses are written in the reader's locale."""
+    if not diagram.links:
+        return ""
+
+    def link_href(link: SankeyLink) -> str:
+        return url_for(
+            "analysis.flow",
+            source=link.source,
+            target=link.target,
+            material=link.material,
+            **period_args,
+        )
+
+    def node_href(node_id: str) -> str | None:
+        company = COMPANY_NODE.fullmatch(node_id)
+        if company is None:
+            return None
+        return url_for("analysis.index", company=company.group(1), **period_args)
+
+    return to_svg(
+        diagram,
+        title=_("Material flows"),
+        amount=sankey_mass,
+        link_href=link_href,
+        node_href=node_href,
+    )
+
+
+def sankey_mass(kg: float) -> str:
+    """A node's or flow's mass as the page writes masses (tonnes above one tonne)."""
+    return format_mass(round(kg * 1000))
 
 
 def sparkline(values: list[float | None], title: str, width: int = 132, height: int = 30) -> Markup:

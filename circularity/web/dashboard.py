@@ -49,7 +49,7 @@ def index():
         },
         balance_svg=charts.balance_chart(page.board.carbon.years, _("Carbon balance and path")),
         avoided_svg=charts.avoided_chart(page.board.carbon.years, _("Avoided emissions")),
-        sankey_svg=charts.sankey(page.diagram),
+        sankey_svg=charts.sankey(page.diagram, page.period_args),
     )
 
 

@@ -36,7 +36,7 @@ def test_labels_are_escaped():
     text = to_svg(layout(links))
     assert "<script>" not in text
     root = ET.fromstring(text)
-    labels = [t.text for t in root.iter(f"{SVG}text")]
+    labels = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
     assert any(label.startswith("<script>") for label in labels)
 
 

@@ -5,7 +5,6 @@ mfa for the figures; nothing here writes, so every page is a GET. Scopes: the pa
 flows that touch it) or one material (its records only).
 """
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -37,7 +36,7 @@ from mfa.model import (
 )
 from mfa.reconcile import Estimate, Reconciliation, reconcile
 from mfa.routes import Fate
-from mfa.sankey import SankeyLayout, SankeyLink, layout, sankey_links
+from mfa.sankey import SankeyLayout, layout, sankey_links
 
 #: Relative imbalance above which a company is listed as not balancing (1 %).
 BALANCE_TOLERANCE = 0.01
@@ -288,22 +287,11 @@ def sankey(
 
 
 def sankey_of(flows: list[Flow], names: dict[str, str], by: str) -> SankeyLayout:
-    """Flows (from the records or the dashboard's monthly totals) as a laid-out diagram."""
-    links = [
-        SankeyLink(names.get(x.source, x.source), names.get(x.target, x.target), x.value,
-                   x.material)
-        for x in sankey_links(flows, by=by)
-    ]  # fmt: skip
-    first = layout(links)
-    # Labels are one line of text beside each node: give the fullest column room for them
-    # (about 22 px a node) instead of squeezing a whole park into the default height.
-    per_column = Counter(node.column for node in first.nodes.values())
-    needed = SANKEY_ROW_PX * max(per_column.values(), default=0)
-    return first if needed <= SANKEY_MIN_HEIGHT else layout(links, height=needed)
+    """Flows (from the records or the dashboard's monthly totals) as a laid-out diagram.
 
-
-SANKEY_MIN_HEIGHT = 540
-SANKEY_ROW_PX = 22
+    Nodes keep their ids (``c12``, ``recycling``), which the page's links need, and show
+    their names."""
+    return layout(sankey_links(flows, by=by), labels=names)
 
 
 @dataclass

@@ -179,3 +179,27 @@ def test_an_empty_period_renders(as_person):
     assert "No flows in this period." in html
     html = client.get(f"/analysis/reconcile?{PERIOD}").get_data(as_text=True)
     assert "No custody events in this period." in html
+
+
+def test_every_ribbon_of_the_sankey_links_to_its_batches(db_session, as_person):
+    a, b = recycled(db_session)
+    client = as_person("mia")
+    html = client.get(f"/analysis/?{PERIOD}").get_data(as_text=True)
+    svg = ElementTree.fromstring(re.search(r"<svg.*?</svg>", html, re.S).group(0))
+    ns = "{http://www.w3.org/2000/svg}"
+    ribbons = svg.findall(f".//{ns}g[@class='links']/{ns}a")
+    # generated -> steelworks, steelworks -> recycler, recycler -> recycling: three flows
+    assert len(ribbons) == len(svg.findall(f".//{ns}path")) == 3
+    steel, recycler = company_id(db_session, "Steelworks"), company_id(db_session, "Recycler")
+    shipped = next(r for r in ribbons if f"source=c{steel}&" in r.get("href"))
+    assert "Steelworks → Recycler: 5 t" in "".join(shipped.itertext())
+    page = client.get(shipped.get("href"))
+    assert page.status_code == 200
+    table = page.get_data(as_text=True).split('id="flow-batches"', 1)[1]
+    assert re.findall(r'href="/b/([0-9A-Z]{26})"', table) == [a, b]
+    # Each company's box opens that company's analysis; the other nodes are not links.
+    boxes = {a.get("href") for a in svg.findall(f".//{ns}g[@class='nodes']//{ns}a")}
+    assert boxes == {
+        f"/analysis/?company={c}&start=2025-01-01&end=2025-01-31" for c in (steel, recycler)
+    }
+    assert client.get(next(iter(boxes))).status_code == 200
