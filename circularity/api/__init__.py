@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     from circularity.api import (  # noqa: F401 (they add the routes)
         batches,
         docs,
+        epcis,
         figures,
         market,
         tokens,
@@ -26,3 +27,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(tokens.bp)
+    app.register_blueprint(epcis.bp)
