@@ -54,8 +54,11 @@ NOT_OURS = {"/api/v1/docs"}
 
 def is_page(rule) -> bool:
     """A GET endpoint that shows a page: not a file (label.png, sankey.<fmt>, report.pdf),
-    not the JSON API (its documentation page is a page), not static files nor fragments."""
+    not the JSON API nor the EPCIS REST bindings (the API's documentation page is a page),
+    not static files nor fragments."""
     if "GET" not in rule.methods or rule.endpoint == "static" or rule.endpoint in FRAGMENTS:
+        return False
+    if rule.endpoint.startswith("epcis_rest."):
         return False
     if rule.endpoint.startswith("api.") and rule.endpoint != "api.docs":
         return False
