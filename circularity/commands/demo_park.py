@@ -115,12 +115,24 @@ class Stream:
     outputs: tuple = ()  # (material, share) of what the treatment yields as new batches
 
 
+# The two largest streams are set by their plant's output (docs/demo.md, "Generation in
+# proportion to the plants"). Steelmaking yields 100 to 150 kg of slag per tonne of molten
+# steel (JISF and the Nippon Slag Association, "The Slag Sector in the Steel Industry", 2006):
+# at the middle of that range, 60 t of slag a week is a 480 t-a-week (25,000 t a year) mini
+# mill. A dry-bottom pulverised-coal boiler leaves about 80 % of its ash as fly ash and 20 % as
+# bottom ash (FHWA-RD-97-148, "User Guidelines for Waste and Byproduct Materials in Pavement
+# Construction", Coal Fly Ash and Coal Bottom Ash chapters).
+STEEL_T_PER_WEEK = 480.0
+SLAG_T_PER_T_STEEL = 0.125
+ASH_T_PER_WEEK = 43.75
+FLY_ASH_SHARE, BOTTOM_ASH_SHARE = 0.8, 0.2
+
 # A treatment's outputs add up to what it treated: what is not product is recorded as its
 # residue (19 12 12 from sorting and shredding, still bottoms, acid tars, the phases of an
 # emulsion split), so no mass leaves a treatment unaccounted. The shares are the demo's own
 # illustrative yields (docs/demo.md), not measured figures.
 STREAMS = [
-    Stream("steel", "100202", 60.0, 7, "cement", "R5"),
+    Stream("steel", "100202", STEEL_T_PER_WEEK * SLAG_T_PER_T_STEEL, 7, "cement", "R5"),
     Stream("steel", "100210", 12.0, 14, "steel2", "R4"),
     Stream(
         "steel2", "120101", 8.0, 10, "recyc", "R4", outputs=(("191202", 0.92), ("191212", 0.08))
@@ -196,8 +208,8 @@ STREAMS = [
     Stream("build2", "170101", 30.0, 14, "cement", "R5"),
     Stream("wwtp", "190805", 20.0, 7, "cement", "R1"),
     Stream("wwtp", "190801", 2.0, 14, "landfill", "D1"),
-    Stream("power", "100102", 35.0, 7, "cement", "R5"),
-    Stream("power", "100101", 15.0, 14, "build2", "R5"),
+    Stream("power", "100102", ASH_T_PER_WEEK * FLY_ASH_SHARE, 7, "cement", "R5"),
+    Stream("power", "100101", ASH_T_PER_WEEK * 2 * BOTTOM_ASH_SHARE, 14, "build2", "R5"),
     Stream("wte", "190112", 18.0, 7, "landfill", "D1"),
 ]
 

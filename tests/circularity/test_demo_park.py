@@ -60,6 +60,21 @@ def test_every_treatment_records_its_residues():
         assert catalogue.get_material(material) and route in ROUTES
 
 
+def test_slag_and_ash_follow_their_plants_output():
+    weekly = {
+        s.material: s.mean_t * 7 / s.every_days
+        for s in demo_park.STREAMS
+        if s.site in {"steel", "power"}
+    }
+    # 480 t of steel a week at 125 kg of slag a tonne (JISF: 100-150 kg/t).
+    assert weekly["100202"] == pytest.approx(60.0)
+    assert 0.100 <= weekly["100202"] / demo_park.STEEL_T_PER_WEEK <= 0.150
+    # 43.75 t of ash a week, 80 % fly ash and 20 % bottom ash (FHWA-RD-97-148).
+    assert weekly["100102"] == pytest.approx(35.0)
+    assert weekly["100101"] == pytest.approx(8.75)
+    assert weekly["100102"] / (weekly["100102"] + weekly["100101"]) == pytest.approx(0.8)
+
+
 def test_no_mass_vanishes_at_a_preliminary_treatment(demo):
     with Session(get_engine(demo)) as session:
         rows = session.exec(
