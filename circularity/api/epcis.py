@@ -23,8 +23,9 @@ limiter.limit(auth.rate_limit, key_func=auth.rate_key)(bp)
 
 
 def _authenticate() -> None:
-    """The token of /api/v1; discovery alone is open, as it says only what the service speaks."""
-    if request.method != "OPTIONS":
+    """The token of /api/v1. Discovery of the service and of /events is open, as it says only
+    what the service speaks; discovery of one event would say whether it exists, so it is not."""
+    if request.method != "OPTIONS" or request.endpoint == "epcis_rest.discover_event":
         auth.authenticate()
 
 
@@ -46,8 +47,9 @@ DISCOVERY = {
 
 
 def _versioned(response):
-    response.headers["GS1-EPCIS-Version"] = DISCOVERY["GS1-EPCIS-Version"]
-    response.headers["GS1-CBV-Version"] = DISCOVERY["GS1-CBV-Version"]
+    """The bindings' 200 answers carry the versions and the extensions their documents use."""
+    for name in ("GS1-EPCIS-Version", "GS1-CBV-Version", "GS1-Extensions"):
+        response.headers[name] = DISCOVERY[name]
     return response
 
 
@@ -104,17 +106,32 @@ def events():
     return response
 
 
+def _no_such_event():
+    problem = problems.problem(
+        404, _("There is no event with this eventID."), "eventID", type=NO_SUCH_RESOURCE
+    )
+    abort(problems.response(problem))
+
+
+@bp.route("/events/<path:event_id>", methods=["OPTIONS"])
+@auth.requires("check_chain")
+def discover_event(event_id: str):
+    """Discovery of one event's resource; 404 when there is no such event, as the bindings'
+    OPTIONS on /events/{eventID} answers."""
+    if epcis_query.event(get_session(), event_id) is None:
+        _no_such_event()
+    return _discovery("OPTIONS, GET")
+
+
 @bp.get("/events/<path:event_id>")
 @auth.requires("check_chain")
 def event(event_id: str):
-    """One event by its eventID, as the query and the export write it."""
+    """One event by its eventID in an EPCISQueryDocument, as the bindings answer it; a
+    corrected event carries its errorDeclaration inside the event itself."""
     found = epcis_query.event(get_session(), event_id)
     if found is None:
-        problem = problems.problem(
-            404, _("There is no event with this eventID."), "eventID", type=NO_SUCH_RESOURCE
-        )
-        abort(problems.response(problem))
-    return _json(found)
+        _no_such_event()
+    return _json(_document([found]))
 
 
 @bp.errorhandler(InvalidInput)

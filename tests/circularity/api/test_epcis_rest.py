@@ -108,11 +108,26 @@ def test_one_event_and_an_unknown_one(api, park):
     client = api("mia")
     wanted = park["events"][2]
     response = client.get(f"/epcis/events/{wanted['eventID']}")
-    assert response.status_code == 200
-    assert response.get_json(force=True) == wanted
+    # The bindings answer one event as an EPCISQueryDocument that encloses it.
+    assert ids(response) == [wanted["eventID"]]
+    body = response.get_json(force=True)
+    assert body["type"] == "EPCISQueryDocument"
+    assert body["epcisBody"]["queryResults"]["resultsBody"]["eventList"] == [wanted]
+    assert response.headers["GS1-EPCIS-Version"] == "2.0.0"
+    assert response.headers["GS1-Extensions"].startswith("circ=")
     missing = client.get("/epcis/events/urn:uuid:00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404
     assert missing.get_json(force=True)["type"] == "epcisException:NoSuchResourceException"
+
+
+def test_discovery_of_one_event_needs_a_token_and_the_event(api, app, park):
+    mia = api("mia")
+    wanted = park["events"][0]["eventID"]
+    found = mia.client.options(f"/epcis/events/{wanted}", headers=mia.headers())
+    assert found.status_code == 204 and "GET" in found.headers["Allow"]
+    unknown = "/epcis/events/urn:uuid:00000000-0000-4000-8000-000000000000"
+    assert mia.client.options(unknown, headers=mia.headers()).status_code == 404
+    assert app.test_client().options(f"/epcis/events/{wanted}").status_code == 401
 
 
 @pytest.mark.parametrize(
