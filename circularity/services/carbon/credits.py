@@ -32,7 +32,7 @@ from circularity.services.carbon import factors
 from circularity.services.errors import Conflict, NotFound
 from circularity.services.fields import required_text
 from mfa import emissions as em
-from mfa.routes import route as rd_route
+from mfa.routes import ROUTES, Route
 
 LEDGER = "district"
 FINAL, PROVISIONAL = "final", "provisional"
@@ -51,6 +51,15 @@ class Graph:
     close_events: dict[int, Event]
     output_materials: dict[int, list[str]]
     batches: dict[int, Batch]
+    #: Closed batches whose closing names no route of R1-R13 or D1-D15 (none was recorded, as
+    #: in a bulk import): batch -> tonnes treated. They are never credited, and their mass
+    #: counts as lost to whatever they were made from.
+    unrouted: dict[int, float] = field(default_factory=dict)
+
+
+def known_route(code: str | None) -> Route | None:
+    """The R/D route a closing names, or None when it names none of R1-R13, D1-D15."""
+    return ROUTES.get((code or "").replace(" ", "").upper())
 
 
 def load_graph(session: Session) -> Graph:
@@ -72,6 +81,7 @@ def load_graph(session: Session) -> Graph:
     companies: dict[int, set[int]] = defaultdict(set)
     close_events: dict[int, Event] = {}
     output_materials: dict[int, list[str]] = {}
+    unrouted: dict[int, float] = {}
     for event, links in by_event.values():
         inputs = [(x.batch_id, -x.mass_delta_g / 1e6) for x in links if x.role == "input"]
         outputs = [(x.batch_id, x.mass_delta_g / 1e6) for x in links if x.role == "output"]
@@ -80,7 +90,10 @@ def load_graph(session: Session) -> Graph:
         if event.operation == "ship" and event.distance_km is not None:
             for link in links:
                 shipments[link.batch_id].append((event.seq, event.distance_km))
-        circular = event.operation == "close" and rd_route(event.route or "R13").circular
+        closing_route = known_route(event.route)
+        circular = (
+            event.operation == "close" and closing_route is not None and closing_route.circular
+        )
         total_in = sum(t for _, t in inputs if t > 0)
         for child, _t in outputs:
             origins[child] = (event.seq, inputs)
@@ -90,13 +103,18 @@ def load_graph(session: Session) -> Graph:
                 parents[child].append((parent, share, circular))
         if event.operation == "close":
             for batch_id, treated in inputs:
-                closings[batch_id] = em.Closing(
-                    event.route or "", treated, tuple(b for b, _ in outputs)
-                )
                 close_events[batch_id] = event
+                if closing_route is None:
+                    unrouted[batch_id] = treated
+                    continue
+                closings[batch_id] = em.Closing(
+                    closing_route.code, treated, tuple(b for b, _ in outputs)
+                )
                 output_materials[batch_id] = [batches[b].material_code for b, _ in outputs]
     open_t = {
-        b.id: b.mass_g / 1e6 for b in batches.values() if b.id not in closings and b.mass_g > 0
+        b.id: b.mass_g / 1e6
+        for b in batches.values()
+        if b.id not in closings and b.id not in unrouted and b.mass_g > 0
     }
     return Graph(
         em.Custody(closings, open_t, dict(children), dict(parents)),
@@ -106,6 +124,7 @@ def load_graph(session: Session) -> Graph:
         close_events,
         output_materials,
         batches,
+        unrouted,
     )
 
 
@@ -265,6 +284,12 @@ def assess(
     """Work out a closed batch's credit with ``library`` (and ``terms``, by default today's
     settings of its material), or every reason it has none."""
     event = graph.close_events[batch.id]
+    if batch.id in graph.unrouted:
+        found = Assessment(
+            batch, event, None, graph.unrouted[batch.id], factors.mapping(batch.material_code)
+        )
+        found.reasons.append("no_route")
+        return found
     closing = graph.custody.closings[batch.id]
     route = em.credit_route(closing.route, graph.output_materials.get(batch.id, ()))
     found = Assessment(batch, event, route, closing.mass_t, factors.mapping(batch.material_code))
@@ -337,7 +362,7 @@ def _entry(found: Assessment, library: factors.Library, run: CreditRun, previous
         company_id=found.close_event.company_id,
         companies=" ".join(str(c) for c in sorted(found.companies))[:500],
         material_code=found.batch.material_code,
-        operation=found.batch.closing_operation,
+        operation=known_route(found.close_event.route).code,
         route=inputs.route,
         factor_material=found.mapping.material,
         factor_set=library.key,
@@ -438,12 +463,10 @@ def set_counts(entries: list[Credit]) -> dict[str, int]:
 
 
 def _roots(graph: Graph) -> list[Batch]:
-    """Closed batches whose closing is circular, in id order."""
-    return [
-        graph.batches[b]
-        for b in sorted(graph.custody.closings)
-        if em.credit_route(graph.custody.closings[b].route) is not None
-    ]
+    """Closed batches whose closing is circular or names no route at all, in id order: the
+    second are assessed only to say why they have no credit."""
+    circular = [b for b, c in graph.custody.closings.items() if known_route(c.route).circular]
+    return [graph.batches[b] for b in sorted([*circular, *graph.unrouted])]
 
 
 def _assess_all(session: Session, library: factors.Library) -> tuple[Graph, list[Assessment]]:

@@ -147,3 +147,18 @@ def test_credits_are_attributed_in_full_to_each_company_taking_part(as_person, d
     assert abs(rows[recycler][1] - (by_batch[10_000_000] + by_batch[2_000_000])) < 1e-6
     html = client.get("/carbon/credits").get_data(as_text=True)
     assert 'id="attribution"' in html and "Steelworks" in html
+
+
+def test_a_closing_without_a_route_is_shown_with_its_reason_and_booking_goes_on(
+    as_person, db_session
+):
+    from tests.circularity.carbon.test_credits import close_without_route
+
+    close_without_route(db_session, register(db_session))
+    close(db_session, register(db_session), who="alice", operation="R4")
+    client = as_person("mia")
+    response = client.get("/carbon/credits")
+    assert response.status_code == 200
+    assert "closed without a recovery or disposal route" in response.get_data(as_text=True)
+    assert post(client, "/carbon/credits/book", CONFIRMED).status_code == 303
+    assert count(db_session, Credit) == 1

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import func, select
 
-from circularity.models import Batch, Credit, CreditRun
+from circularity.models import Batch, ChainHead, Credit, CreditRun, Event, EventBatch
 from circularity.services import custody
 from circularity.services.carbon import credits, factors
 from circularity.services.errors import Conflict, InvalidInput
@@ -421,3 +421,62 @@ def test_a_recalculation_needs_its_reason(db_session):
     with pytest.raises(InvalidInput) as error:
         credits.recalculate(db_session, person(db_session, "mia"), "defra-2025", "  ")
     assert error.value.field == "note"
+
+
+def close_without_route(session, code, route=None):
+    """Close ``code`` the way a bulk import writes it, bypassing the services: the batch row
+    says closed but names no closing operation, the close event names ``route`` (or none)."""
+    found = batch(session, code)
+    seq = session.exec(select(func.max(Event.seq))).one() + 1
+    event = Event(
+        seq=seq,
+        event_id=f"urn:test:{seq}",
+        client_event_id=new_id(),
+        operation="close",
+        event_type="ObjectEvent",
+        biz_step="test",
+        disposition="inactive",
+        event_time=datetime(2026, 3, 1, tzinfo=UTC),
+        event_timezone_offset="+08:00",
+        company_id=found.company_id,
+        user_id=person(session, "bob").id,
+        route=route,
+        payload="{}",
+        prev_hash="0",
+        hash="0",
+    )
+    session.add(event)
+    session.flush()
+    session.add(
+        EventBatch(event_id=event.id, batch_id=found.id, role="input", mass_delta_g=-found.mass_g)
+    )
+    found.status, found.mass_g, found.closing_operation = "closed", 0, None
+    head = session.get(ChainHead, 1)
+    head.seq = seq  # the next event recorded by the services follows this one
+    session.add_all([found, head])
+    session.commit()
+    return found.id
+
+
+def test_a_closing_without_a_route_is_not_creditable_and_says_why(db_session):
+    # 10 t closed with no route at all (no closing operation on the batch, none on its event)
+    # next to 10 t of scrap recycled: the first is assessed only to say why it has no credit.
+    unrouted = close_without_route(db_session, register(db_session))
+    scrap_recycled(db_session)
+    why = {a.batch.id: a.reasons for a in credits.pending(db_session)}
+    assert why[unrouted] == ["no_route"] and len(why) == 2
+    run = credits.book_credits(db_session, person(db_session, "mia"))
+    assert run.entries == 1 and entries(db_session) == 1
+    (credit,) = credits.current_credits(db_session)
+    assert credit.batch_id != unrouted
+    assert [a.reasons for a in credits.pending(db_session)] == [["no_route"]]
+
+
+def test_a_closing_whose_batch_names_no_operation_is_booked_with_its_events_route(db_session):
+    # The close event says R4 but the batch row names no closing operation: the ledger entry
+    # takes the operation from the event it was priced from.
+    code = register(db_session)
+    close_without_route(db_session, code, route="R4")
+    credits.book_credits(db_session, person(db_session, "mia"))
+    (credit,) = credits.current_credits(db_session)
+    assert (credit.operation, credit.route, credit.mass_g) == ("R4", "recycling", 10_000_000)
