@@ -21,16 +21,16 @@ def _asset_folder(name: str) -> str:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web app: settings (defaults and environment, then ``instance/config.py``, or
-    ``test_config`` instead), the log filter, the database engine, the extensions
-    (translations, CSRF, htmx, the login limit, logins), the blueprints, the web edge
-    (security headers, the proxy in front, body sizes) and the error pages.
+    ``test_config`` instead), the log filter, the database engine, the task queue of long
+    work, the extensions (translations, CSRF, htmx, the login limit, logins), the blueprints,
+    the web edge (security headers, the proxy in front, body sizes) and the error pages.
 
     Flask and the rest are imported here, not at the top: every ``circularity`` command
     imports this package, and the file commands (``match``, ``reconcile``) need none of them.
     """
     from flask import Flask
 
-    from circularity import config, db, logs
+    from circularity import config, db, jobs, logs
     from circularity.extensions import csrf, htmx, limiter, login_manager
     from circularity.web import edge, errors, language
 
@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     logs.init_app(app)
     db.init_app(app)
+    jobs.init_app(app)  # the task queue of long work (JOBS_URL)
     language.init_app(app)  # Flask-Babel, in each reader's language and the park's time zone
     csrf.init_app(app)
     htmx.init_app(app)

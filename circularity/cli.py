@@ -22,6 +22,7 @@ COMMANDS = {
     "demo": "circularity.commands.demo:demo",
     "seed-demo": "circularity.commands.demo:seed_demo",
     "serve": "circularity.commands.demo:serve",
+    "worker": "circularity.commands.worker:worker",
     "match": "circularity.commands.match:match",
     "reconcile": "circularity.commands.reconcile:reconcile",
     "sankey": "circularity.commands.sankey:sankey",

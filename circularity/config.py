@@ -55,6 +55,20 @@ SETTINGS = {
     "TRUSTED_PROXIES": Setting(
         0, "how many proxies in front set X-Forwarded-For and -Proto", environment=True
     ),
+    # The default needs nothing extra: the queue is a SQLite file beside the embedded database.
+    # With workers on several machines every one must read one shared queue.
+    "JOBS_URL": Setting(
+        None,
+        "the task queue of long work: None: a SQLite file in the instance folder; "
+        "sqlite:///FILE; redis://host:6379/0 for workers on several machines; immediate: "
+        "each job runs in the request that starts it",
+        environment=True,
+    ),
+    "JOBS_QUEUE": Setting(
+        "circularity",
+        "the queue's name, so that several sites can share one Redis",
+        environment=True,
+    ),
     "PARK_TIMEZONE": Setting(
         "Asia/Shanghai", "the time zone of event times, pages and months", environment=True
     ),
@@ -106,7 +120,8 @@ def defaults(instance_path: str) -> dict:
     """The settings every app starts from.
 
     ``DATABASE_URL`` selects the database; without it the app uses a SQLite file in the
-    instance folder, so the two quick-start commands need no server. ``SECRET_KEY`` must be
+    instance folder, so the two quick-start commands need no server; ``JOBS_URL``, the task
+    queue, likewise. ``SECRET_KEY`` must be
     set in production: the generated fallback changes on every start, logging everyone out.
     """
     values = {
@@ -117,6 +132,7 @@ def defaults(instance_path: str) -> dict:
     values["DATABASE_URL"] = (
         values["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / 'circularity.sqlite'}"
     )
+    values["JOBS_URL"] = values["JOBS_URL"] or f"sqlite:///{Path(instance_path) / 'jobs.sqlite'}"
     values["BASE_URL"] = values["BASE_URL"].rstrip("/")
     return copy.deepcopy(values | FRAMEWORK)  # no app shares a list or table with another
 

@@ -107,6 +107,8 @@ def app(database_url):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test secret",
             "BASE_URL": "https://circularity.park.test",
+            # Jobs run in the request that starts them; tests/circularity/jobs start a worker.
+            "JOBS_URL": "immediate",
         }
     )
     app.test_client_class = HttpsClient

@@ -63,22 +63,40 @@ def demo(host: str, port: int) -> None:
         logins = {s.key: f"{s.key}@demo.circularity" for s in SITES}
         logins.update({r: f"{r}@demo.circularity" for r in ("admin", "management", "coordinator")})
     _print_logins(logins)
-    _serve(app, host, port)
+    _serve(app, host, port, job_threads=1)
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
+@click.option(
+    "--jobs",
+    "job_threads",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0, max=64),
+    help="Also run background jobs in this process, in this many threads "
+    "(0: `circularity worker` runs them).",
+)
+def serve(host: str, port: int, threads: int, job_threads: int) -> None:
     """Serve the app with waitress, a production WSGI server (migrating the database first)."""
     app = command_app()
     migrate.upgrade(get_engine(app))
-    _serve(app, host, port, threads)
+    _serve(app, host, port, threads, job_threads)
 
 
-def _serve(app, host: str, port: int, threads: int = 8) -> None:
+def _serve(app, host: str, port: int, threads: int = 8, job_threads: int = 0) -> None:
+    """Serve until Ctrl+C; with ``job_threads``, a worker of the app's queue runs beside the
+    server in this process (the demo needs no second command)."""
     from waitress import serve as waitress_serve
 
+    from circularity import jobs
+
+    consumer = jobs.start_in_process(app, job_threads) if job_threads else None
     click.echo(f"Serving circularity on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="circularity")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="circularity")
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)

@@ -17,6 +17,7 @@ from circularity.models.carbon import (
 )
 from circularity.models.checkpoint import Checkpoint
 from circularity.models.event import ChainHead, Event, EventBatch
+from circularity.models.job import JOB_STATUSES, Job
 from circularity.models.market import (
     LISTING_STATUSES,
     Demand,
@@ -34,6 +35,7 @@ __all__ = [
     "ApiToken",
     "BATCH_STATUSES",
     "INVENTORY_AREAS",
+    "JOB_STATUSES",
     "LISTING_STATUSES",
     "Batch",
     "ChainHead",
@@ -48,6 +50,7 @@ __all__ = [
     "Factor",
     "FactorSet",
     "InventoryEntry",
+    "Job",
     "Exchange",
     "ExchangeShipment",
     "MatchRun",

@@ -16,6 +16,8 @@ class ServiceError(Exception):
 
     def __init__(self, message: str, field: str | None = None, **params: object) -> None:
         self.message = gettext(message, **params) if params else gettext(message)
+        # Kept untranslated for a reader elsewhere: a background job's page (services.jobs).
+        self.template, self.params = message, params
         super().__init__(self.message)
         self.field = field
 

@@ -20,6 +20,7 @@ from circularity.db import get_session, rows
 from circularity.display import display_name
 from circularity.models import Company
 from circularity.roles import can
+from circularity.services.analysis.tables import shown
 from circularity.services.catalogue import materials
 from circularity.services.numbers import current_locale
 from circularity.services.quantities import format_mass
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_mass, "mass")
     app.add_template_filter(tonnes, "tonnes")
     app.add_template_filter(number, "number")
+    app.add_template_filter(shown, "figure")  # a dashboard table's cell (analysis.tables)
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(waste_code, "waste_code")

@@ -17,10 +17,13 @@ from reportlab.platypus import Paragraph, Preformatted, SimpleDocTemplate, Space
 from circularity.fonts import pdf_font
 from circularity.models import Checkpoint
 from circularity.services.analysis.dashboard import Dashboard
-from circularity.services.analysis.tables import tables
+from circularity.services.analysis.tables import shown, tables
 
 
 def _table(header: list[str], rows: list[list[str]]) -> Table:
+    """The report is read in the person's language, so its numbers are written as their
+    locale writes them (tables.shown), like the page's."""
+    rows = [[shown(cell) for cell in row] for row in rows]
     cells = [header, *rows] if rows else [header, ["—"] + [""] * (len(header) - 1)]
     table = Table(cells, repeatRows=1)
     style = [

@@ -1,27 +1,63 @@
 """The dashboard's figures as tables of text: one source for the page, the CSV files and the PDF.
 
-Each table is a title, a header and rows of already formatted cells, so a number reads the same
-wherever it is shown: masses in tonnes with three decimals (exact to the kilogram, from the
-integer grams), rates in per cent with one decimal.
+Each table is a title, a header and rows of cells, so a number has the same digits wherever
+it is shown: masses in tonnes with three decimals (exact to the kilogram, from the integer
+grams), rates in per cent and tonnes of CO2e with one decimal. A number is a ``Figure``: its
+text is the one fixed form the CSV files carry ("7043.357"), and ``shown`` writes it as the
+reader's locale does for a page or the PDF report ("7.043,357" in German, where "7043.357"
+would read as seven million).
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
+from babel.numbers import format_decimal
 from flask_babel import gettext as _
 
 from circularity.services.analysis.dashboard import Dashboard, Figures
 from circularity.services.csv_export import csv_text
-from circularity.services.quantities import format_tonnes as tonnes
+from circularity.services.numbers import current_locale
 
 FIGURES = ("indicators", "trend", "streams", "companies", "balance", "flows")
 
 
+class Figure(str):
+    """A number in a table: the text is its fixed, machine-readable form (a decimal point, no
+    grouping), ``value`` and ``decimals`` what ``shown`` formats for a reader."""
+
+    value: Decimal
+    decimals: int
+
+    def __new__(cls, value: Decimal, decimals: int) -> "Figure":
+        figure = super().__new__(cls, f"{value:.{decimals}f}")
+        figure.value, figure.decimals = value, decimals
+        return figure
+
+
+def shown(cell: str) -> str:
+    """A cell as the reader's locale writes numbers (grouped, its decimal sign, the same
+    digits); text that is not a Figure as it is."""
+    if not isinstance(cell, Figure):
+        return cell
+    pattern = "#,##0." + "0" * cell.decimals if cell.decimals else "#,##0"
+    return format_decimal(cell.value, format=pattern, locale=current_locale())
+
+
+def tonnes(grams: int) -> Figure:
+    """Tonnes with three decimals, exact to the kilogram from the integer grams."""
+    return Figure(Decimal(grams) / 1_000_000, 3)
+
+
+def count(n: int) -> Figure:
+    return Figure(Decimal(n), 0)
+
+
 def percent(share: float | None) -> str:
-    return "" if share is None else f"{share * 100:.1f}"
+    return "" if share is None else Figure(Decimal(share * 100), 1)
 
 
 def t_co2e(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+    return "" if value is None else Figure(Decimal(value), 1)
 
 
 @dataclass
@@ -51,8 +87,8 @@ def headline(board: Dashboard) -> list[tuple[str, str, str]]:
         (_("Registered"), tonnes(park.registered_g), "t"),
         (_("Exchanged between companies"), tonnes(park.exchanged_g), "t"),
         (_("Share of waste going to another company"), percent(net.waste_to_companies_share), "%"),
-        (_("Companies linked"), str(net.companies_linked), ""),
-        (_("Closed loops"), str(net.closed_loops), ""),
+        (_("Companies linked"), count(net.companies_linked), ""),
+        (_("Closed loops"), count(net.closed_loops), ""),
     ]
 
 
@@ -141,7 +177,7 @@ def _streams(board: Dashboard, names: dict[str, str], title: str) -> Table:
                 s.material,
                 names.get(s.sink, s.sink),
                 tonnes(s.mass_g),
-                str(s.batches),
+                count(s.batches),
             ]
             for s in board.streams
         ],

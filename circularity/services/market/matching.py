@@ -8,6 +8,7 @@ and factor source, and never changed; the coordinator's decisions are rows of th
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext, lazy_gettext
@@ -177,29 +178,47 @@ def require_coordinator(user: User) -> None:
         raise Forbidden("Only the park's coordinator can run matching and decide on proposals.")
 
 
-def run(session: Session, user: User, client_token: str) -> MatchRun:
-    """Match the open market now and store the run with its ranked proposals."""
+def run(
+    session: Session,
+    user: User,
+    client_token: str,
+    progress: Callable[[int], None] | None = None,
+) -> MatchRun:
+    """Match the open market now and store the run with its ranked proposals, once per
+    client token (a retry answers the run the token made).
+
+    The market is read and matched before the write transaction opens, so that nobody else
+    waits for the engine (at regional scale it takes long, and SQLite has one write lock); the
+    run keeps the instance it was given, and a proposal accepted later is checked against the
+    market as it is then (``decide``). ``progress`` hears the percent done, between steps
+    (a background job's page shows it).
+    """
     idempotency.check(client_token, "client_token")
     require_coordinator(user)
+    report = progress or (lambda _percent: None)
+    done = _run_of(session, user, client_token)
+    if done is not None:
+        return done
+    instance, excluded = build_instance(session)
+    report(20)
+    result = match_market(instance, source="market")
+    report(80)
+    transport = instance["transport_kgco2e_per_tkm"]
+    explanations = excluded + [
+        {
+            "offer": int(item["offer"][1:]),
+            "tonnes": item["tonnes"],
+            "reason": item["reason"],
+            "material": _offer_material(instance, item["offer"]),
+            "explanation": item["explanation"],
+        }
+        for item in result["unmatched"]
+    ]
     with write_transaction(session):
         idempotency.hold(session, client_token)
-        done = session.exec(select(MatchRun).where(MatchRun.client_token == client_token)).first()
+        done = _run_of(session, user, client_token)
         if done is not None:
-            idempotency.require_same("client_token", user, done.user_id)
             return done
-        instance, excluded = build_instance(session)
-        result = match_market(instance, source="market")
-        transport = instance["transport_kgco2e_per_tkm"]
-        explanations = excluded + [
-            {
-                "offer": int(item["offer"][1:]),
-                "tonnes": item["tonnes"],
-                "reason": item["reason"],
-                "material": _offer_material(instance, item["offer"]),
-                "explanation": item["explanation"],
-            }
-            for item in result["unmatched"]
-        ]
         record = MatchRun(
             client_token=client_token,
             user_id=user.id,
@@ -232,6 +251,14 @@ def run(session: Session, user: User, client_token: str) -> MatchRun:
                 )
             )
         return record
+
+
+def _run_of(session: Session, user: User, client_token: str) -> MatchRun | None:
+    """The run this client token made already, if any; raises Conflict if another person's."""
+    done = session.exec(select(MatchRun).where(MatchRun.client_token == client_token)).first()
+    if done is not None:
+        idempotency.require_same("client_token", user, done.user_id)
+    return done
 
 
 def _offer_material(instance: dict, offer_id: str) -> str:

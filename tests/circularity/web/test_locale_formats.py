@@ -12,10 +12,11 @@ from sqlmodel import select
 
 from circularity import create_app
 from circularity.models import Credit
+from circularity.services.analysis import tables
 from circularity.services.numbers import parse_number
 from circularity.services.quantities import format_mass
 from circularity.web.filters import local_date, local_time, number, tonnes, waste_code
-from tests.helpers import close, post, register
+from tests.helpers import close, history, post, register
 
 # 2024-12-31 17:00 UTC is 2025-01-01 01:00 in Taicang.
 NEW_YEAR = datetime(2024, 12, 31, 17, 0, tzinfo=UTC)
@@ -117,3 +118,31 @@ def test_credit_times_are_the_parks_not_utc_with_microseconds(as_person, db_sess
         assert local_time(credit.closed_at) in pages[1]
     assert re.search(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d", pages[1])
     assert re.search(r"\d,\d kg CO2e", pages[0])  # the ledger's figures, the German way
+
+
+@pytest.mark.parametrize(
+    ("locale", "mass", "rate"),
+    [("en", "7,043.357", "70.5"), ("de", "7.043,357", "70,5"), ("zh_Hans", "7,043.357", "70.5")],
+)
+def test_dashboard_table_figures_are_the_readers_the_csv_keeps_one_form(app, locale, mass, rate):
+    # In German "7043.357" would read as seven million: a page writes the reader's form, the
+    # CSV and the API keep the fixed one (a decimal point, no grouping).
+    treated, share = tables.tonnes(7_043_356_734), tables.percent(0.7049)
+    assert (treated, share) == ("7043.357", "70.5")
+    with app.test_request_context(), force_locale(locale):
+        assert (tables.shown(treated), tables.shown(share)) == (mass, rate)
+        assert tables.shown("Steelworks") == "Steelworks"
+
+
+def test_the_german_dashboard_writes_german_numbers(as_person, db_session):
+    history(db_session)
+    client = as_person("mia")
+    german = client.get("/dashboard/?period=2025", headers={"Accept-Language": "de"})
+    html = german.get_data(as_text=True)
+    # test_dashboard_pages: recycling 58.3 %, 16.8 t finally treated, 6 t of slag landfilled
+    assert "58,3 %" in html and "16,800 t" in html and ">6,000</a>" in html
+    assert "58.3 %" not in html and "16.800 t" not in html
+    csv_file = client.get(
+        "/dashboard/indicators.csv?period=2025", headers={"Accept-Language": "de"}
+    )
+    assert "58.3" in csv_file.get_data(as_text=True)
