@@ -1,4 +1,4 @@
-"""Two web servers on one database and one Redis behave as one (README, "Deploying": several machines).
+"""Two web servers on one database and one Redis behave as one (README, "Deploying").
 
 Two real gunicorn servers, each its own process on its own port, serve the same database (the
 test's SQLite file, or a PostgreSQL database in the PostgreSQL run) with the same SECRET_KEY
