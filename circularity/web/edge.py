@@ -5,8 +5,12 @@
   the scan page may also compile the vendored WebAssembly decoder), no framing by other sites,
   no MIME sniffing, the Referer only within the site, HSTS when ``BASE_URL`` is https.
 - ``Cache-Control: no-store`` on every page and download (each carries the person's CSRF
-  token or data), so Back after logout or a shared computer's cache shows nothing; static
-  files and responses that set their own caching keep it.
+  token or data), so Back after logout or a shared computer's cache shows nothing; responses
+  that set their own caching keep it.
+- Compression: pages, fragments and JSON are compressed by Flask-Compress (zstd, brotli or
+  gzip, as the browser accepts; ``Vary: Accept-Encoding``). Static files are precompressed
+  and served by WhiteNoise under names that carry their content's hash, cached for a year
+  (circularity.web.static_files), with the same security headers as every page.
 - The proxy in front: with ``TRUSTED_PROXIES`` = n, Werkzeug's ProxyFix takes the client's
   address and scheme from the last n ``X-Forwarded-For`` / ``X-Forwarded-Proto`` values, so
   the login limit counts per person, not per proxy. Without it the socket address counts and
@@ -19,10 +23,13 @@
 import io
 
 from flask import Flask, Response, abort, request
+from flask_compress import Compress
 from flask_talisman import Talisman
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_content_length
+
+from circularity.web import static_files
 
 SELF = "'self'"
 
@@ -86,10 +93,34 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_large_bodies)
     app.after_request(_no_store)
 
+    Compress(app)
+
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.wsgi_app = BoundedBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+    # Outermost: static files are answered before the proxy fix, body checks or any view.
+    static_files.init_app(app, static_file_headers(talisman, https))
+
+
+def static_file_headers(talisman: Talisman, https: bool) -> dict[str, str]:
+    """The security headers Talisman gives this site's responses, for the static files that
+    WhiteNoise answers without Flask. HSTS goes on whenever the site is served over https
+    (browsers ignore it over http), as the files' headers are fixed at start."""
+    headers = {
+        "Permissions-Policy": ", ".join(f"{k}={v}" for k, v in talisman.permissions_policy.items()),
+        "X-Frame-Options": talisman.frame_options,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "; ".join(
+            f"{k} {v}" for k, v in CONTENT_SECURITY_POLICY.items()
+        ),
+        "Referrer-Policy": REFERRER_POLICY,
+    }
+    if https:
+        headers["Strict-Transport-Security"] = (
+            f"max-age={talisman.strict_transport_security_max_age}"
+        )
+    return headers
 
 
 class BoundedBody:

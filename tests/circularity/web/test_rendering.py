@@ -20,4 +20,5 @@ def test_a_rendered_page_that_read_the_session_varies_on_both(app):
     with app.test_request_context("/"):
         session.get("_user_id")  # the session is read: Flask will add Cookie
         response = app.process_response(render("error.html", message="x", field=None))
-    assert _vary(response) == {"Cookie", "HX-Request"}
+    # Accept-Encoding: every response may come compressed (circularity.web.edge).
+    assert _vary(response) == {"Cookie", "HX-Request", "Accept-Encoding"}
