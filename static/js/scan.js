@@ -8,18 +8,28 @@
   const video = document.getElementById("camera");
   const say = (key) => { status.textContent = root.dataset[key]; };
 
-  async function detectorClass() {
+  function loadDecoder() {
     // barcode-detector's IIFE build installs its class as window.BarcodeDetector only where
-    // the browser has none, and does not export it. Its wasm is fetched on first use, from a
-    // CDN unless told otherwise, so point it at our copy before anything can use it.
+    // the browser has none, and does not export it. Its wasm is fetched from a CDN unless
+    // told otherwise, so point it at our copy before anything can use it. Where the class is
+    // the polyfill's (not the browser's native code), fetch and compile the decoder now,
+    // while the camera starts: on a slow network it is most of the page's bytes.
     const api = window.BarcodeDetectionAPI;
-    if (api) {
-      api.prepareZXingModule({
-        overrides: {
-          locateFile: (path, prefix) => (path.endsWith(".wasm") ? root.dataset.wasm : prefix + path),
-        },
-      });
-    }
+    if (!api) return;
+    const Detector = window.BarcodeDetector;
+    const polyfilled =
+      Boolean(Detector) && !/\[native code\]/.test(Function.prototype.toString.call(Detector));
+    const loading = api.prepareZXingModule({
+      overrides: {
+        locateFile: (path, prefix) => (path.endsWith(".wasm") ? root.dataset.wasm : prefix + path),
+      },
+      fireImmediately: polyfilled,
+    });
+    // A failed load is detect()'s to report (it throws, and the typed code still works).
+    if (loading) loading.catch(() => {});
+  }
+
+  async function detectorClass() {
     const Detector = window.BarcodeDetector;
     if (!Detector) return null;
     try {
@@ -38,6 +48,7 @@
   }
 
   async function start() {
+    loadDecoder();
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({
