@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         docs,
         epcis,
         figures,
+        jobs,
         market,
         tokens,
     )

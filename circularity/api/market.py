@@ -12,8 +12,10 @@ from circularity.api import idempotent
 from circularity.api.auth import caller, requires
 from circularity.api.base import reads, writes
 from circularity.api.blueprint import bp
+from circularity.api.schemas import jobs as job_schemas
 from circularity.api.schemas import market as schemas
 from circularity.db import get_session
+from circularity.services import jobs
 from circularity.services.market import benefits, exchanges, listings, matching, offer_history
 from circularity.services.market import pages as market_pages
 
@@ -144,15 +146,17 @@ def list_runs():
 
 @bp.post("/runs")
 @requires("run_matching")
-@writes(schemas.RunDetail, tags=RUNS)
+@writes(job_schemas.JobOut, status=202, tags=RUNS)
 def start_run():
-    """Match the open market now: the run, stored with its ranked proposals and the reason
-    for every offer left unmatched (the coordinator)."""
+    """Match the open market (the coordinator): a background job that stores the run with
+    its ranked proposals and the reason for every offer left unmatched. Answers 202 with the
+    job; GET its url until it is done, then its result's url is the run. A retry with the
+    same Idempotency-Key answers the same job."""
 
     def write(key: str):
         session = get_session()
-        record = matching.run(session, caller(), key)
-        return 201, schemas.run_detail(matching.get_run(session, record.id))
+        job = jobs.start(session, caller(), "matching", key)
+        return 202, job_schemas.job_out(jobs.view(session, caller(), job.id))
 
     return idempotent.run("start_run", None, write)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from circularity import jobs as queue
@@ -38,6 +39,7 @@ class Kind:
     does the work and returns what it made, as (result kind, row id).
     """
 
+    title: str
     check: Callable[[User], None]
     run: Callable[[Session, User, Job, Progress], tuple[str, int]]
 
@@ -55,7 +57,7 @@ def _run_matching(session: Session, user: User, job: Job, progress: Progress) ->
 
 
 KINDS: dict[str, Kind] = {
-    "matching": Kind(_check_matching, _run_matching),
+    "matching": Kind(_l("Matching run"), _check_matching, _run_matching),
 }
 
 
@@ -165,5 +167,33 @@ def error_text(job: Job) -> str | None:
     return gettext(job.error_message, **params) if params else gettext(job.error_message)
 
 
-def finished(job: Job) -> bool:
-    return job.status in ("done", "failed")
+#: A job's status in words (models.job.JOB_STATUSES).
+STATUS_NAMES = {
+    "queued": _l("waiting for a worker"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed"),
+}
+
+
+@dataclass
+class JobView:
+    """What a job's page shows: its title and status in words, and why it failed."""
+
+    job: Job
+    title: str
+    status: str
+    error: str | None
+    finished: bool
+
+
+def view(session: Session, user: User, job_id: int) -> JobView:
+    """Job ``job_id`` for its page, as ``get`` finds it."""
+    job = get(session, user, job_id)
+    return JobView(
+        job,
+        str(KINDS[job.kind].title),
+        str(STATUS_NAMES[job.status]),
+        error_text(job),
+        job.status in ("done", "failed"),
+    )

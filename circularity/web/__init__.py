@@ -25,13 +25,14 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         filters,
         home,
+        jobs,
         market,
         scan,
     )
 
     filters.init_app(app)
 
-    for module in (auth, home, batches, scan, admin, analysis, market, carbon, dashboard):
+    for module in (auth, home, batches, scan, admin, analysis, market, carbon, dashboard, jobs):
         app.register_blueprint(module.bp)
 
     from circularity import api

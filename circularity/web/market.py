@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from circularity.config import setting
 from circularity.db import get_session
 from circularity.roles import can, requires
-from circularity.services import catalogue, fields
+from circularity.services import catalogue, fields, jobs
 from circularity.services.errors import ServiceError
 from circularity.services.market import exchanges, listings, matching, offer_history, pages
 from circularity.web.confirm import ask_first
@@ -152,8 +152,10 @@ def overview():
 @bp.post("/runs")
 @requires("run_matching")
 def run_matching():
-    record = matching.run(get_session(), current_user, request.form.get("client_token", ""))
-    return redirect(url_for("market.show_run", run_id=record.id), code=303)
+    """Queue the run; its job's page shows the progress, then links to the run. A form sent
+    twice finds the job it started."""
+    job = jobs.start(get_session(), current_user, "matching", request.form.get("client_token", ""))
+    return redirect(url_for("jobs.show", job_id=job.id), code=303)
 
 
 @bp.get("/runs/<int:run_id>")

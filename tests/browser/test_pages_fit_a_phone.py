@@ -22,8 +22,8 @@ from sqlmodel import Session, select
 from circularity import migrate
 from circularity.commands import demo_park
 from circularity.db import get_engine
-from circularity.models import Batch, Credit, Exchange, MatchRun, Proposal, User
-from circularity.services import custody
+from circularity.models import Batch, Credit, Exchange, Job, MatchRun, Proposal, User
+from circularity.services import custody, jobs
 from circularity.services.carbon import credits, factors
 from circularity.services.market import matching
 from tests.browser.conftest import LiveServer
@@ -95,11 +95,13 @@ class Park:
 
 
 def seed(url: str) -> Park:
-    """The demo park, a matching run with one proposal accepted, credits booked, and one
-    batch shipped to the staff's company."""
+    """The demo park, a matching run (through its job) with one proposal accepted, credits
+    booked, and one batch shipped to the staff's company."""
     from circularity import create_app
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "TESTING": True})
+    app = create_app(
+        {"DATABASE_URL": url, "SECRET_KEY": "x", "TESTING": True, "JOBS_URL": "immediate"}
+    )
     engine = get_engine(app)
     migrate.upgrade(engine)
     streams = [s for s in demo_park.STREAMS if s.site in STREAMS]
@@ -107,7 +109,9 @@ def seed(url: str) -> Park:
         demo_park.seed(session, streams=streams)
         people = {u.email: u for u in session.exec(select(User)).all()}
         staff = people[ROLES["staff"]]
-        run = matching.run(session, people[ROLES["coordinator"]], uuid.uuid4().hex)
+        job = jobs.start(session, people[ROLES["coordinator"]], "matching", uuid.uuid4().hex)
+        session.refresh(job)
+        run = session.get(MatchRun, job.result_id)
         proposal = session.exec(
             select(Proposal).where(Proposal.run_id == run.id).order_by(Proposal.rank)
         ).first()
@@ -137,6 +141,7 @@ def seed(url: str) -> Park:
             incoming=other.code,
             values={
                 "run_id": session.exec(select(MatchRun.id)).all(),
+                "job_id": session.exec(select(Job.id)).all(),
                 "exchange_id": session.exec(select(Exchange.id)).all(),
                 "credit_id": [session.exec(select(Credit.id).order_by(Credit.id)).first()],
                 "key": [library.key for library in factors.all_sets(session)],

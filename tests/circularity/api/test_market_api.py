@@ -65,8 +65,15 @@ def test_a_run_matches_what_its_page_shows_and_the_coordinator_decides(api, db_s
     offer, demand = market(api)
     cora = api("cora")
     started = cora.post("/api/v1/runs")
-    assert started.status_code == 201, started.get_json()
-    run = started.get_json()
+    assert started.status_code == 202, started.get_json()
+    job = started.get_json()
+    assert job["url"] == f"/api/v1/jobs/{job['id']}" and job["kind"] == "matching"
+    # The tests run jobs in the request, so the job is done when the POST answers.
+    assert cora.get(job["url"]).get_json() == job
+    assert (job["status"], job["progress"], job["error"]) == ("done", 100, None)
+    assert job["result"]["kind"] == "run"
+    run = cora.get(job["result"]["url"]).get_json()
+    assert job["result"]["url"] == f"/api/v1/runs/{run['id']}"
     (proposal,) = run["proposals"]
     assert (proposal["offer"], proposal["demand"]) == (offer["id"], demand["id"])
     assert proposal["mass_g"] == 8_000_000  # all Recycler takes

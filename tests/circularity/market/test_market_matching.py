@@ -29,6 +29,14 @@ def road_km(a, b) -> float:
     return 1.3 * 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
+def run_url(client, response) -> str:
+    """The run a matching job made: the POST answers with the job's page, which links to it
+    once done (jobs run in the request in the tests)."""
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    return re.search(r'<a href="([^"]+)" id="job-result">', page).group(1)
+
+
 def test_the_factors_shipped_are_defras():
     assert benefits.benefit("170405").kgco2e_per_t == pytest.approx(SCRAP)
     assert benefits.transport().kgco2e_per_tkm == HGV
@@ -138,7 +146,7 @@ def test_run_page_explains_what_is_left_and_gives_no_guessed_credit(as_person, d
     assert response.status_code == 303
     again = post(client, "/market/runs", {"client_token": token})
     assert again.headers["Location"] == response.headers["Location"]
-    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    html = client.get(run_url(client, response)).get_data(as_text=True)
     assert html.count('id="proposal-') == 1
     assert "10 10 02" not in re.search(r'<table id="proposals">.*?</table>', html, re.S).group(0)
     assert 'data-reason="no_factor_unmapped"' in html
@@ -242,11 +250,10 @@ def test_roles(as_person, db_session):
         assert ("Run matching" in page.get_data(as_text=True)) == (name == "cora")
     with pytest.raises(Forbidden):
         matching.run(db_session, person(db_session, "mia"), new_id())
-    response = post(as_person("cora"), "/market/runs", {"client_token": new_id()})
-    assert response.status_code == 303
-    run_url = response.headers["Location"]
-    assert as_person("mia").get(run_url).status_code == 200
-    assert as_person("alice").get(run_url).status_code == 403
+    cora = as_person("cora")
+    shown = run_url(cora, post(cora, "/market/runs", {"client_token": new_id()}))
+    assert as_person("mia").get(shown).status_code == 200
+    assert as_person("alice").get(shown).status_code == 403
     db_session.rollback()
     p = db_session.exec(select(Proposal)).first()
     assert post(as_person("mia"), f"/market/proposals/{p.id}/accept").status_code == 403
