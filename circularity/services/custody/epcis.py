@@ -211,17 +211,27 @@ def _error_declaration(correction: Event, mapped: dict, park: _Park) -> dict | N
     return declared
 
 
+def items(event: Event, park: _Park) -> list[dict]:
+    """What one recorded event becomes in the document: the event, and after a correction
+    the corrected event again with its error declaration."""
+    mapped = event_to_epcis(event, park)
+    if event.operation == "correct" and event.corrects_event_seq is not None:
+        declared = _error_declaration(event, mapped, park)
+        if declared is not None:
+            return [mapped, declared]
+    return [mapped]
+
+
+def park_of(session: Session) -> _Park:
+    """The identifiers every mapping of this park's events needs."""
+    glns = dict(session.exec(select(Company.id, Company.gln)).all())
+    return _Park(session, setting("BASE_URL"), glns)
+
+
 def document(events: Iterable[Event], park: _Park, checkpoint: dict | None = None) -> dict:
     """The EPCIS document of ``events`` in chain order, with an error declaration after each
     correction and the event hashes (and the latest checkpoint) in the header."""
-    body = []
-    for event in events:
-        mapped = event_to_epcis(event, park)
-        body.append(mapped)
-        if event.operation == "correct" and event.corrects_event_seq is not None:
-            declared = _error_declaration(event, mapped, park)
-            if declared is not None:
-                body.append(declared)
+    body = [item for event in events for item in items(event, park)]
     hashes = {}
     for item in body:
         hashes.setdefault(item["eventID"], event_hash(item, NAMESPACES))
@@ -251,11 +261,7 @@ def parse_since(value: str | None) -> int:
 def export(session: Session, since_seq: int = 0) -> dict:
     """Every event after ``since_seq``, in chain order, as one EPCIS 2.0 document."""
     events = session.exec(select(Event).where(Event.seq > since_seq).order_by(Event.seq)).all()
-    park = _Park(
-        session,
-        setting("BASE_URL"),
-        dict(session.exec(select(Company.id, Company.gln)).all()),
-    )
+    park = park_of(session)
     latest = checkpoints.latest_checkpoint(session)
     signed = None
     if latest is not None:

@@ -2,19 +2,25 @@
 
 The query answers with the same events the export writes (``epcis.export``: same eventIDs,
 same identifiers, error declarations after their corrections), filtered by the standard query
-parameters and cut into pages. A page token is the position after the page's last event in
-that ordered list: the log only grows at its end, so a token stays valid while events are
-added.
+parameters and cut into pages. The log is read in chain order a chunk at a time, from where
+the page starts, until the page is full, so a page costs what it reads, not the whole log.
+Filters on columns the event row keeps (type, times, eventID) are also given to the database,
+loosely enough never to drop an event the exact test would keep; corrections always pass
+that coarse filter, since the error declaration they add is another event's. A page token is
+the position after the page's last event, (sequence number, item of that row): the log only
+grows at its end, so a token stays valid while events are added.
 """
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import false, or_
+from sqlmodel import Session, col, select
 
+from circularity.models import Event
 from circularity.services.custody import epcis
 from circularity.services.errors import InvalidInput
 
@@ -29,6 +35,14 @@ EVENT_TYPES = frozenset(
 )
 PER_PAGE = 30
 MAX_PER_PAGE = 1000
+#: Event rows read from the database at a time.
+CHUNK = 500
+#: The coarse filter's margin on times: the exact test reads the payload's time, the coarse
+#: one the row's column, so a day either side keeps them from ever disagreeing.
+SLACK = timedelta(days=1)
+#: recordTime is the row's column written to the millisecond, cut, not rounded: a row may
+#: be up to a millisecond later than the time the exact test compares.
+RECORD_SLACK = timedelta(milliseconds=1)
 #: CBV vocabularies may be named by their bare word or by either of their URIs.
 _VOCABULARY_PREFIXES = {
     "bizStep": ("https://ref.gs1.org/cbv/BizStep-", "urn:epcglobal:cbv:bizstep:"),
@@ -164,39 +178,102 @@ def per_page(args) -> int:
     return int(text)
 
 
-def _start(args) -> int:
+def _start(args) -> tuple[int, int]:
+    """Where the page starts: after item ``k`` of the event row ``seq`` (-1: at its start)."""
     token = args.get("nextPageToken")
     if token is None:
-        return 0
+        return 0, -1
     try:
         text = base64.urlsafe_b64decode(token.encode("ascii") + b"==").decode("ascii")
     except (UnicodeError, binascii.Error, ValueError):
         text = ""
-    if not (text.isdigit() and len(text) < 18):
+    seq, _, item = text.partition(".")
+    if not (seq.isdigit() and item.isdigit() and len(seq) < 18 and len(item) < 3):
         raise InvalidInput("This page token is not one the query gave.", "nextPageToken")
-    return int(text)
+    return int(seq), int(item)
 
 
-def _token(position: int) -> str:
-    return base64.urlsafe_b64encode(str(position).encode("ascii")).decode("ascii").rstrip("=")
+def _token(seq: int, item: int) -> str:
+    text = f"{seq}.{item}"
+    return base64.urlsafe_b64encode(text.encode("ascii")).decode("ascii").rstrip("=")
+
+
+def coarse(args) -> list:
+    """Conditions on the event rows that keep every row whose items could pass ``filters``:
+    a correction always (its declaration is the corrected event's), otherwise the row's own
+    type, eventID and times: the record time as written, the event time (the payload's, not
+    the column's) a day wider than asked."""
+    conditions = []
+    types = _values(args, "eventType")
+    if types:
+        conditions.append(col(Event.event_type).in_(types))
+    ids = _values(args, "EQ_eventID")
+    if ids:
+        conditions.append(col(Event.event_id).in_(ids))
+    for name, column, later, slack in (
+        ("GE_eventTime", Event.event_time, True, SLACK),
+        ("LT_eventTime", Event.event_time, False, SLACK),
+        ("GE_recordTime", Event.record_time, True, timedelta(0)),
+        ("LT_recordTime", Event.record_time, False, RECORD_SLACK),
+    ):
+        if name in args:
+            bound = _moment(args[name], name).astimezone(UTC)
+            conditions.append(column >= bound - slack if later else column < bound + slack)
+    if "EXISTS_errorDeclaration" in args:
+        conditions.append(false())
+    if not conditions:
+        return []
+    return [or_(Event.operation == "correct", *conditions)]
+
+
+def _rows(session: Session, where: list, first_seq: int) -> Iterator[Event]:
+    """The event rows from ``first_seq`` on that pass ``where``, in chain order, a chunk at
+    a time."""
+    after = first_seq - 1
+    while True:
+        chunk = session.exec(
+            select(Event).where(Event.seq > after, *where).order_by(Event.seq).limit(CHUNK)
+        ).all()
+        yield from chunk
+        if len(chunk) < CHUNK:
+            return
+        after = chunk[-1].seq
 
 
 def query(session: Session, args) -> Page:
     """One page of the events that pass every filter of ``args``, in chain order."""
-    tests = filters(args)
-    size, start = per_page(args), _start(args)
-    events = epcis.export(session)["epcisBody"]["eventList"]
-    found = [e for e in events if all(test(e) for test in tests)]
-    page = found[start : start + size]
-    more = start + size < len(found)
-    return Page(page, _token(start + size) if more else None)
+    tests, where = filters(args), coarse(args)
+    size = per_page(args)
+    start_seq, start_item = _start(args)
+    park = epcis.park_of(session)
+    page: list[dict] = []
+    last = (start_seq, start_item)
+    for row in _rows(session, where, start_seq):
+        for position, item in enumerate(epcis.items(row, park)):
+            if row.seq == start_seq and position <= start_item:
+                continue
+            if all(test(item) for test in tests):
+                if len(page) == size:  # one more passes: the page has a next one
+                    return Page(page, _token(*last))
+                page.append(item)
+                last = (row.seq, position)
+    return Page(page, None)
 
 
 def event(session: Session, event_id: str) -> dict | None:
     """The event ``event_id`` as the export writes it; when it was declared wrong, the
     declaration (the same event with its ``errorDeclaration``), which comes after it."""
-    found = None
-    for item in epcis.export(session)["epcisBody"]["eventList"]:
-        if item["eventID"] == event_id:
+    row = session.exec(select(Event).where(Event.event_id == event_id)).first()
+    if row is None:
+        return None
+    park = epcis.park_of(session)
+    found = epcis.items(row, park)[0]
+    corrections = session.exec(
+        select(Event)
+        .where(Event.operation == "correct", Event.corrects_event_seq == row.seq)
+        .order_by(Event.seq)
+    ).all()
+    for correction in corrections:
+        for item in epcis.items(correction, park)[1:]:
             found = item
     return found

@@ -7,10 +7,14 @@ The park of every test: Alice's steelworks registers a batch of 10 t (``register
 events, in this order: register A, ship A, receive A, register B.
 """
 
-import pytest
+from urllib.parse import parse_qsl
 
-from circularity.services.custody import epcis
-from tests.helpers import receive, register, ship
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from circularity.services import custody
+from circularity.services.custody import epcis, epcis_query
+from tests.helpers import new_id, person, receive, register, ship
 
 QUERY_PARAMETER = "epcisException:QueryParameterException"
 
@@ -151,3 +155,78 @@ def test_unreadable_parameters_are_query_parameter_exceptions(api, park, query):
 def test_the_whole_log_is_for_those_who_check_the_chain(api, park):
     assert api("alice").get("/epcis/events").status_code == 403
     assert api("mia").client.get("/epcis/events").status_code == 401
+
+
+@pytest.fixture
+def corrected(app, db_session, park):
+    """The park, then Bob corrects the receipt of A to 9.5 t: a fifth event (the
+    correction) and, after it, the receipt again with its errorDeclaration."""
+    custody.correct(
+        db_session,
+        person(db_session, "bob"),
+        park["first"],
+        quantity_value="9.5",
+        unit="t",
+        reason="weighbridge reading differs",
+        client_event_id=new_id(),
+    )
+    with app.app_context():
+        park["events"] = epcis.export(db_session)["epcisBody"]["eventList"]
+    return park
+
+
+def every_page(client, query: str, per_page: int) -> list[str]:
+    found, url = [], f"/epcis/events?perPage={per_page}&{query}"
+    while url:
+        response = client.get(url)
+        found += ids(response)
+        link = response.headers.get("Link")
+        url = link[1 : link.index(">")].removeprefix("http://localhost") if link else None
+    return found
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "eventType=ObjectEvent",
+        "EQ_bizStep=receiving",
+        "EXISTS_errorDeclaration",
+        "GE_recordTime=2000-01-01T00:00Z",
+        "LT_eventTime=2000-01-01T00:00Z",
+        "GE_eventTime=2999-01-01T00:00%2B08:00",
+    ],
+)
+@pytest.mark.parametrize("per_page", [1, 2, 30])
+def test_pages_hold_what_filtering_the_export_holds(api, corrected, query, per_page):
+    # The export's document filtered by the same tests is the definition the pages follow:
+    # read a chunk at a time and coarsely filtered in the database, they hold the same
+    # events in the same order, each once, the declaration after its correction.
+    tests = epcis_query.filters(MultiDict(parse_qsl(query, keep_blank_values=True)))
+    expected = [e["eventID"] for e in corrected["events"] if all(t(e) for t in tests)]
+    assert every_page(api("mia"), query, per_page) == expected
+
+
+def test_a_corrected_event_and_its_declaration(api, corrected):
+    client, receipt = api("mia"), corrected["events"][2]["eventID"]
+    assert ids(client.get(f"/epcis/events?EQ_eventID={receipt}")) == [receipt, receipt]
+    declared = client.get("/epcis/events?EXISTS_errorDeclaration").get_json(force=True)
+    (only,) = declared["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    assert only["eventID"] == receipt and only["errorDeclaration"]["reason"] == "incorrect_data"
+    one = client.get(f"/epcis/events/{receipt}").get_json(force=True)
+    assert one["epcisBody"]["queryResults"]["resultsBody"]["eventList"] == [only]
+
+
+def test_a_page_reads_the_log_only_as_far_as_it_needs(api, corrected, monkeypatch):
+    mapped, items = [], epcis.items
+
+    def counted(row, park):
+        mapped.append(row.seq)
+        return items(row, park)
+
+    monkeypatch.setattr(epcis_query, "CHUNK", 2)
+    monkeypatch.setattr(epcis, "items", counted)
+    first = api("mia").get("/epcis/events?perPage=1")
+    assert len(ids(first)) == 1 and "Link" in first.headers
+    # one event for the page and one to know a next page exists: two of the five rows
+    assert mapped == [1, 2]
