@@ -61,6 +61,22 @@ NAMES = {
     },
     # models.carbon.CreditRun.kind
     "credit_run": {"book": _l("booking"), "recalculate": _l("recalculation")},
+    # services.carbon.credits.assess: why a closed circular batch has no credit ("no_factor:
+    # kind:route" is shown with the factor it lacks, the ledger page's template)
+    "credit_reason": {
+        "unmapped": _l("no reviewed material mapping: not credited"),
+        "counted_at_ancestor": _l(
+            "recyclate of an earlier circular closing: counted in that closing's credit"
+        ),
+        "nothing_recycled": _l(
+            "none of its mass reached final recycling (its outputs were burnt, landfilled or lost)"
+        ),
+        "no_baseline": _l("no baseline route configured for this material"),
+        "no_route": _l(
+            "closed without a recovery or disposal route (R1-R13, D1-D15): not credited"
+        ),
+        "no_factor": _l("a factor the set lacks"),
+    },
     # Event.operation: what happened to a batch
     "operation": {
         "register": _l("Registration"),

@@ -45,14 +45,14 @@ def credit(factor_set: str | None, note: str, email: str | None) -> None:
 
         session = get_session()
         user = _manager(session, email) if email else None
-        kept = []
+        kept, refused = [], {}
         try:
             if factor_set:
                 result = credits.recalculate(session, user, factor_set, note)
                 run, kept = result.run, result.kept
             else:
-                run = credits.book_credits(session, user)
-            waiting = [a for a in credits.pending(session) if not a.creditable]
+                booking = credits.book(session, user)
+                run, refused = booking.run, booking.refused
         except ServiceError as error:
             _fail(error)
     click.echo(f"{run.entries if run else 0} ledger entries written.")
@@ -63,8 +63,9 @@ def credit(factor_set: str | None, note: str, email: str | None) -> None:
             "their earlier set: the ledger now mixes sets (shown on /carbon/credits).",
             err=True,
         )
-    if waiting:
-        click.echo(f"{len(waiting)} closed circular batches have no credit (see /carbon/credits).")
+    if refused:
+        why = ", ".join(f"{reason} {n}" for reason, n in refused.items())
+        click.echo(f"Closed batches that cannot be credited, by reason: {why}.")
 
 
 @click.command("import-factors")

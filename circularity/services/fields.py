@@ -11,7 +11,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from circularity.services.errors import InvalidInput
+from circularity.services.errors import InvalidInput, ServiceError
 from circularity.services.numbers import parse_number
 
 # Row ids are PostgreSQL integers (32-bit, signed); a larger one names no row.
@@ -67,6 +67,8 @@ LABELS = {
     "note": _l("Reason"),
     "operation": _l("Operation"),
     "page": _l("Page"),
+    "runs_page": _l("Page of the runs"),
+    "waiting_page": _l("Page of the batches waiting"),
     "outputs": _l("Outputs"),
     "parts": _l("Parts"),
     "password": _l("Password"),
@@ -148,6 +150,15 @@ def record_id(value: str | int | None, field: str) -> int:
     text = str(value).strip() if value is not None else ""
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
         raise InvalidInput("Choose one from the list.", field)
+    return int(text)
+
+
+def page_number(value: str | None, field: str) -> int:
+    """The page of a long list to show, counted from 1 (1 when not given): plain digits, or
+    a ServiceError (400, a bad address) naming the field."""
+    text = (value or "1").strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
+        raise ServiceError("Enter a page number: a whole number, 1 or more.", field)
     return int(text)
 
 

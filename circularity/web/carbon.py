@@ -6,14 +6,16 @@ file answers 422 with its report row by row).
 """
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from circularity.config import setting
 from circularity.db import get_session
+from circularity.display import display_name
 from circularity.models import INVENTORY_AREAS
 from circularity.roles import requires
-from circularity.services import catalogue
+from circularity.services import catalogue, fields
 from circularity.services.carbon import activity, balance, credits, factors, pages
 from circularity.services.errors import ServiceError
 from circularity.web.confirm import ask_first
@@ -187,11 +189,23 @@ def mapping():
 @bp.get("/credits")
 @requires("carbon")
 def ledger():
+    """The booked ledger, the batches waiting and the runs, a page of each; never assesses."""
+    numbers = {
+        name: fields.page_number(request.args.get(name), name)
+        for name in ("page", "waiting_page", "runs_page")
+    }
     return render(
         "carbon/credits.html",
-        page=pages.ledger(get_session()),
+        page=pages.ledger_page(get_session(), **numbers),
         default_set=setting("CARBON_FACTOR_SET"),
     )
+
+
+@bp.get("/credits/companies")
+@requires("carbon")
+def attribution():
+    """The current credits beside each company that took part in them, for display only."""
+    return render("carbon/attribution.html", page=pages.attribution_page(get_session()))
 
 
 @bp.get("/credits/<int:credit_id>")
@@ -207,11 +221,18 @@ def book():
     if asked := ask_first(_("Book credits?"), detail, url_for("carbon.ledger")):
         return asked
     try:
-        run = credits.book_credits(get_session(), current_user)
+        booking = credits.book(get_session(), current_user)
     except ServiceError as error:
         flash(error.message)
         return redirect(url_for("carbon.ledger"), code=303)
-    flash(_("%(n)d credits booked.", n=run.entries if run else 0))
+    run = booking.run
+    flash(_("%(n)s credits booked.", n=format_number(run.entries if run else 0)))
+    if booking.refused:
+        why = "; ".join(
+            f"{display_name(reason, 'credit_reason')}: {format_number(n)}"
+            for reason, n in booking.refused.items()
+        )
+        flash(_("Batches that cannot be credited, by reason: %(why)s.", why=why))
     return redirect(url_for("carbon.ledger"), code=303)
 
 

@@ -435,33 +435,6 @@ def current_amounts(session: Session) -> list[tuple]:
     )
 
 
-def attribution(entries: list[Credit]) -> list[tuple[int, int, float]]:
-    """(company id, credits, kg CO2e) for each company taking part in current credits.
-
-    Attribution is for display: a credit shared by a supplier, a carrier-receiver and a
-    recycler appears in full beside each of them, so the rows do not add up to the ledger
-    and are never subtracted from any company's inventory.
-    """
-    totals: dict[int, list] = {}
-    for entry in entries:
-        for company in dict.fromkeys(int(c) for c in entry.companies.split()):
-            row = totals.setdefault(company, [0, 0.0])
-            row[0] += 1
-            row[1] += entry.credit_kg
-    ranked = sorted(totals.items(), key=lambda item: (-item[1][1], item[0]))
-    return [(company, count, kg) for company, (count, kg) in ranked]
-
-
-def set_counts(entries: list[Credit]) -> dict[str, int]:
-    """Current entries per factor set and edition: more than one key means a mixed ledger,
-    which the ledger page says above the entries."""
-    counts: dict[str, int] = {}
-    for entry in entries:
-        key = f"{entry.factor_set} {entry.factor_edition}"
-        counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
 def _roots(graph: Graph) -> list[Batch]:
     """Closed batches whose closing is circular or names no route at all, in id order: the
     second are assessed only to say why they have no credit."""
@@ -475,7 +448,10 @@ def _assess_all(session: Session, library: factors.Library) -> tuple[Graph, list
 
 
 def pending(session: Session, library: factors.Library | None = None) -> list[Assessment]:
-    """Closed circular batches not in the ledger, with the credit they would get or why not."""
+    """Closed circular batches not in the ledger, with the credit they would get or why not.
+
+    This assesses the whole park (seconds at a million events): it says what a booking would
+    do. No page calls it; the ledger page lists what waits with services.carbon.ledger."""
     library = library or factors.get_set(session, setting("CARBON_FACTOR_SET"))
     credited = set(session.exec(select(Credit.batch_id).where(Credit.ledger == LEDGER)).all())
     _graph, found = _assess_all(session, library)
@@ -491,16 +467,37 @@ def _changed(previous: Credit, found: Assessment) -> bool:
     )
 
 
+@dataclass
+class Booking:
+    """A booking's run (None when there was nothing to write) and why the batches it left
+    waiting have no credit: reason (``unmapped``, ``no_factor`` ...) -> how many batches."""
+
+    run: CreditRun | None
+    refused: dict[str, int]
+
+
+def _refused(found: list[Assessment]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for assessed in found:
+        for reason in dict.fromkeys(r.split(":")[0] for r in assessed.reasons):
+            counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def book_credits(
     session: Session, user: User | None = None, factor_set: str | None = None
 ) -> CreditRun | None:
+    """Book as ``book`` does; returns the run, or None when there was nothing to write."""
+    return book(session, user, factor_set).run
+
+
+def book(session: Session, user: User | None = None, factor_set: str | None = None) -> Booking:
     """Book every closed batch that can be credited and is not in the ledger yet, and follow
-    every provisional credit to its outputs' fates.
+    every provisional credit to its outputs' fates; say why the others cannot be credited.
 
     A provisional credit is re-assessed with the factor set, baseline and substitution it was
     booked with, so a new entry changes only what the custody record now shows. Running it
     again books nothing new, so a retried button or an overlapping cron job is harmless.
-    Returns the run, or None when there was nothing to write.
     """
     with write_transaction(session):
         library = factors.get_set(session, factor_set or setting("CARBON_FACTOR_SET"))
@@ -508,6 +505,7 @@ def book_credits(
         current = {c.batch_id: c for c in current_credits(session)}
         credited = set(session.exec(select(Credit.batch_id).where(Credit.ledger == LEDGER)).all())
         new = [a for a in found if a.batch.id not in credited and a.creditable]
+        refused = _refused([a for a in found if a.batch.id not in credited and not a.creditable])
         updates = []
         for previous in current.values():
             if previous.status != PROVISIONAL:
@@ -525,13 +523,15 @@ def book_credits(
             if not again.reasons and again.inputs is not None and _changed(previous, again):
                 updates.append((again, booked_with, previous))
         if not new and not updates:
-            return None
+            return Booking(None, refused)
+        not_credited = ", ".join(f"{reason} {n}" for reason, n in refused.items())
+        note = f"{len(new)} new, {len(updates)} provisional followed to their outputs"
         run = CreditRun(
             kind="book",
             factor_set=library.key,
             factor_edition=library.edition,
             user_id=user.id if user else None,
-            note=f"{len(new)} new, {len(updates)} provisional followed to their outputs"[:500],
+            note=(f"{note}; not creditable: {not_credited}" if refused else note)[:500],
             entries=len(new) + len(updates),
         )
         session.add(run)
@@ -544,7 +544,7 @@ def book_credits(
             raise Conflict(
                 "Credits were booked at the same time by someone else; run it again."
             ) from None
-    return run
+    return Booking(run, refused)
 
 
 @dataclass
@@ -625,10 +625,4 @@ def history(session: Session, batch_id: int) -> list[Credit]:
         session.exec(
             select(Credit).where(Credit.batch_id == batch_id).order_by(Credit.revision)
         ).all()
-    )
-
-
-def runs(session: Session, limit: int = 50) -> list[CreditRun]:
-    return list(
-        session.exec(select(CreditRun).order_by(col(CreditRun.id).desc()).limit(limit)).all()
     )

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from circularity.models import Batch, Credit, CreditRun, InventoryEntry
 from circularity.services import accounts, catalogue
-from circularity.services.carbon import balance, credits, factors
+from circularity.services.carbon import balance, credits, factors, ledger
 from circularity.services.catalogue import Material
 
 
@@ -45,30 +45,56 @@ def factor_set_page(session: Session, key: str) -> FactorSetPage:
 
 @dataclass
 class Ledger:
-    """The current credits, their attribution to companies, what waits and the runs."""
+    """A page of the current credits with the whole ledger's totals, a page of the batches
+    waiting to be booked, a page of the runs. Built from queries alone: nothing is assessed."""
 
+    totals: ledger.Totals
     entries: list[Credit]
-    #: (company id, credits, kg CO2e), largest first.
-    attribution: list[tuple[int, int, float]]
-    pending: list[credits.Assessment]
+    page: int
+    waiting: list[ledger.Waiting]
+    waiting_total: int
+    waiting_page: int
     runs: list[CreditRun]
+    runs_total: int
+    runs_page: int
     sets: list[factors.Library]
     names: dict[int, str]
-    #: Current entries per factor set and edition; more than one key: a mixed ledger.
-    set_counts: dict[str, int]
+    page_size: int
+    runs_page_size: int
 
 
-def ledger(session: Session) -> Ledger:
-    entries = credits.current_credits(session)
+def ledger_page(
+    session: Session, page: int = 1, waiting_page: int = 1, runs_page: int = 1
+) -> Ledger:
+    """The ledger page; each page number counts from 1 (a page past the end is empty)."""
     return Ledger(
-        entries=entries,
-        attribution=credits.attribution(entries),
-        pending=credits.pending(session),
-        runs=credits.runs(session),
+        totals=ledger.totals(session),
+        entries=ledger.entries(session, page),
+        page=page,
+        waiting=ledger.waiting(session, waiting_page),
+        waiting_total=ledger.waiting_count(session),
+        waiting_page=waiting_page,
+        runs=ledger.runs(session, runs_page),
+        runs_total=ledger.runs_count(session),
+        runs_page=runs_page,
         sets=factors.all_sets(session),
         names=accounts.company_names(session),
-        set_counts=credits.set_counts(entries),
+        page_size=ledger.PAGE_SIZE,
+        runs_page_size=ledger.RUNS_PAGE_SIZE,
     )
+
+
+@dataclass
+class AttributionPage:
+    #: (company id, credits, kg CO2e), largest first.
+    rows: list[tuple[int, int, float]]
+    names: dict[int, str]
+
+
+def attribution_page(session: Session) -> AttributionPage:
+    """Every company taking part in current credits, each credit in full beside each; kept
+    off the ledger page, since it reads every current entry (services.carbon.ledger)."""
+    return AttributionPage(ledger.attribution(session), accounts.company_names(session))
 
 
 @dataclass

@@ -11,6 +11,7 @@ from tests.helpers import close, post, register
 PAGES = (
     "/carbon/",
     "/carbon/credits",
+    "/carbon/credits/companies",
     "/carbon/factors",
     "/carbon/factors/defra-2025",
     "/carbon/factors/epa-hub",
@@ -127,7 +128,7 @@ def test_inventory_form_and_import(as_person, db_session):
 
 
 def test_credits_are_attributed_in_full_to_each_company_taking_part(as_person, db_session):
-    from circularity.services.carbon import credits
+    from circularity.services.carbon import credits, ledger
     from tests.helpers import company_id, receive, ship
 
     shared = register(db_session, quantity="10")  # Steelworks' scrap, recycled by Recycler
@@ -140,12 +141,13 @@ def test_credits_are_attributed_in_full_to_each_company_taking_part(as_person, d
     db_session.rollback()
     entries = credits.current_credits(db_session)
     by_batch = {e.mass_g: e.credit_kg for e in entries}
-    rows = {company: (n, kg) for company, n, kg in credits.attribution(entries)}
+    rows = {company: (n, kg) for company, n, kg in ledger.attribution(db_session)}
     steel, recycler = company_id(db_session, "Steelworks"), company_id(db_session, "Recycler")
     assert rows[steel] == (1, by_batch[10_000_000])
     assert rows[recycler][0] == 2
     assert abs(rows[recycler][1] - (by_batch[10_000_000] + by_batch[2_000_000])) < 1e-6
-    html = client.get("/carbon/credits").get_data(as_text=True)
+    assert "/carbon/credits/companies" in client.get("/carbon/credits").get_data(as_text=True)
+    html = client.get("/carbon/credits/companies").get_data(as_text=True)
     assert 'id="attribution"' in html and "Steelworks" in html
 
 
