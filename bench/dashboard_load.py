@@ -36,7 +36,8 @@ from circularity.models import (  # noqa: E402
     EventBatch,
     InventoryEntry,
 )
-from circularity.services import accounts, aggregates  # noqa: E402
+from circularity.services import accounts  # noqa: E402
+from circularity.services.analysis import monthly_totals  # noqa: E402
 
 MATERIALS = ("170405", "100202", "191202", "170904", "150101", "200301", "120101", "160601")
 ROUTES = ("R4", "R4", "R5", "R1", "D1", "D10")
@@ -73,6 +74,7 @@ def generate(first: int, count: int, streams: list, start: datetime, days: int, 
                   received - grams),
                  ("close", when + timedelta(days=2), receiver, None, None, rng.choice(ROUTES),
                   -received)]  # fmt: skip
+        batches[-1]["closing_operation"] = steps[-1][5]  # as the services write a closing
         for k, (operation, at, company, source, destination, route, delta) in enumerate(steps):
             seq = (b - 1) * 4 + k + 1
             events.append(dict(
@@ -134,7 +136,7 @@ def load(app, n_events: int, companies: int, seed: int) -> None:
         )
         session.commit()  # fmt: skip
         begun = time.perf_counter()
-        totals = aggregates.rebuild(session)
+        totals = monthly_totals.rebuild(session)
         print(f"{n_batches * 4:,} events, {n_batches:,} batches, {companies} companies, "
               f"{len(streams)} streams; monthly totals rebuilt from the log in "
               f"{time.perf_counter() - begun:.1f} s: {totals:,} rows")  # fmt: skip
