@@ -8,7 +8,7 @@ is a new entry, and the newest one counts.
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from circularity.times import utcnow
@@ -78,7 +78,19 @@ class Credit(SQLModel, table=True):
     whatever the order or number of bookings.
     """
 
-    __table_args__ = (UniqueConstraint("ledger", "batch_id", "revision"),)
+    __table_args__ = (
+        UniqueConstraint("ledger", "batch_id", "revision"),
+        # Covers the ledger page's totals (migration 0020): summed without reading the rows.
+        Index(
+            "ix_credit_sums",
+            "ledger",
+            "factor_set",
+            "factor_edition",
+            "status",
+            "credit_kg",
+            "mass_g",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ledger: str = Field(default="district", max_length=20)
