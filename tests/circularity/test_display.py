@@ -11,6 +11,7 @@ from circularity.display import NAMES, display_name
 from circularity.models import BATCH_STATUSES, INVENTORY_AREAS, LISTING_STATUSES
 from circularity.roles import ROLES
 from circularity.services import custody
+from circularity.services.carbon import credits
 from circularity.services.catalogue import OPERATIONS
 from circularity.services.custody.operations import BASES
 from circularity.services.market.listings import PERIODS
@@ -25,6 +26,7 @@ KEYS = {
     "route": (*emissions.DISPOSAL_ROUTES, *emissions.PRODUCTION_ROUTES, "road"),
     "factor_kind": emissions.KINDS,
     "credit_run": ("book", "recalculate"),
+    "credit_reason": credits.REASONS,
     "operation": tuple(name for name in custody.__all__ if name != "new_code"),
     "ledger_role": ("object", "input", "output"),
     "basis": BASES,

@@ -476,6 +476,18 @@ class Booking:
     refused: dict[str, int]
 
 
+#: Why a closed circular batch gets no credit (``Assessment.reasons``, "no_factor:kind:route"
+#: counted as "no_factor"); each has its name in circularity.display.
+REASONS = (
+    "unmapped",
+    "counted_at_ancestor",
+    "nothing_recycled",
+    "no_baseline",
+    "no_route",
+    "no_factor",
+)
+
+
 def _refused(found: list[Assessment]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for assessed in found:
