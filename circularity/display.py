@@ -77,6 +77,13 @@ NAMES = {
         ),
         "no_factor": _l("a factor the set lacks"),
     },
+    # Job.status (models.job.JOB_STATUSES): where a background job is
+    "job_status": {
+        "queued": _l("waiting for a worker"),
+        "running": _l("running"),
+        "done": _l("done"),
+        "failed": _l("failed"),
+    },
     # Event.operation: what happened to a batch
     "operation": {
         "register": _l("Registration"),

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from circularity import jobs as queue
 from circularity.db import get_engine, get_session, write_transaction
+from circularity.display import display_name
 from circularity.models import Job, User
 from circularity.roles import can
 from circularity.services import idempotency
@@ -167,15 +168,6 @@ def error_text(job: Job) -> str | None:
     return gettext(job.error_message, **params) if params else gettext(job.error_message)
 
 
-#: A job's status in words (models.job.JOB_STATUSES).
-STATUS_NAMES = {
-    "queued": _l("waiting for a worker"),
-    "running": _l("running"),
-    "done": _l("done"),
-    "failed": _l("failed"),
-}
-
-
 @dataclass
 class JobView:
     """What a job's page shows: its title and status in words, and why it failed."""
@@ -193,7 +185,7 @@ def view(session: Session, user: User, job_id: int) -> JobView:
     return JobView(
         job,
         str(KINDS[job.kind].title),
-        str(STATUS_NAMES[job.status]),
+        display_name(job.status, "job_status"),
         error_text(job),
         job.status in ("done", "failed"),
     )

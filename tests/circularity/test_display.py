@@ -8,7 +8,7 @@ from flask_babel import force_locale
 
 from circularity import create_app
 from circularity.display import NAMES, display_name
-from circularity.models import BATCH_STATUSES, INVENTORY_AREAS, LISTING_STATUSES
+from circularity.models import BATCH_STATUSES, INVENTORY_AREAS, JOB_STATUSES, LISTING_STATUSES
 from circularity.roles import ROLES
 from circularity.services import custody
 from circularity.services.carbon import credits
@@ -27,6 +27,7 @@ KEYS = {
     "factor_kind": emissions.KINDS,
     "credit_run": ("book", "recalculate"),
     "credit_reason": credits.REASONS,
+    "job_status": JOB_STATUSES,
     "operation": tuple(name for name in custody.__all__ if name != "new_code"),
     "ledger_role": ("object", "input", "output"),
     "basis": BASES,
